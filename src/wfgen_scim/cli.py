@@ -1,0 +1,107 @@
+"""`wfgen-scim`: serve, demo, emulator, check."""
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from .config import ConfigError, InstanceConfig, LoggingSettings, load_config
+from .demo import DEFAULT_TOKEN, run_demo
+from .emulator import cli as emulator_cli
+from .graphql import UpstreamError, WorkflowGen
+from .graphql.schema_check import check
+from .proxy.app import build_app
+from .proxy.logs import configure_logging
+
+log = logging.getLogger("wfgen_scim")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="wfgen-scim", description="SCIM v2 bridge from Microsoft Entra ID to WorkflowGen"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the proxy for one WorkflowGen instance")
+    serve.add_argument("--config", required=True, type=Path, help="instance TOML file")
+
+    check_cmd = commands.add_parser("check", help="verify a deployment before pointing Entra at it")
+    check_cmd.add_argument("--config", required=True, type=Path, help="instance TOML file")
+
+    demo = commands.add_parser("demo", help="emulator and proxy in one command, on this machine")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080, help="SCIM port")
+    demo.add_argument("--emulator-port", type=int, default=8081, help="emulator GraphQL port")
+    demo.add_argument("--token", default=DEFAULT_TOKEN, help="the bearer token Entra would send")
+    demo.add_argument("--db", default="wfgen-demo.sqlite3", help="emulator SQLite file")
+
+    emulator = commands.add_parser("emulator", help="the WorkflowGen emulator alone")
+    emulator_cli.add_arguments(emulator)
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(_config(args.config))
+        if args.command == "check":
+            return _check(_config(args.config))
+        if args.command == "demo":
+            configure_logging(LoggingSettings(level="WARNING", format="text"))
+            return _run(run_demo(args.host, args.port, args.emulator_port, args.token, args.db))
+        configure_logging(LoggingSettings(level="INFO", format="text"))
+        settings = emulator_cli.settings_from_args(args)
+        return _run(emulator_cli.serve(settings, ready=_announce_emulator))
+    except ConfigError as exc:
+        print(f"wfgen-scim: {exc}", file=sys.stderr)
+        return 2
+
+
+def _announce_emulator(url: str) -> None:
+    print(f"emulator ready: {url}", flush=True)
+
+
+def _config(path: Path) -> InstanceConfig:
+    config = load_config(path)
+    configure_logging(config.logging)
+    return config
+
+
+def _run(coroutine: "asyncio.Future[None] | object") -> int:
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(coroutine)  # type: ignore[arg-type]
+    return 0
+
+
+def _serve(config: InstanceConfig) -> int:
+    wf = WorkflowGen(config.workflowgen)
+    app = build_app(config.scim, wf)
+    try:
+        web.run_app(
+            app,
+            host=config.scim.host,
+            port=config.scim.port,
+            access_log=None,
+            print=lambda message: log.info(message),
+            shutdown_timeout=15,
+        )
+    except UpstreamError as exc:
+        log.error("cannot start: %s", exc.message)
+        return 1
+    return 0
+
+
+def _check(config: InstanceConfig) -> int:
+    report = asyncio.run(check(config.workflowgen))
+    for line in report.passed:
+        print(f"ok   {line}")
+    for line in report.problems:
+        print(f"FAIL {line}")
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""One WorkflowGen instance's proxy settings, validated at start.
+
+Every setting has a description; config/example.toml documents the same keys. Secrets are
+SecretStr so they never show up in a repr, a log line or an error message.
+"""
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, model_validator
+
+MIN_TOKEN_LENGTH = 16
+
+
+class _Section(BaseModel):
+    # A misspelled key must fail loudly rather than silently fall back to a default.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScimSettings(_Section):
+    host: str = Field("0.0.0.0", description="Address the SCIM server listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port the SCIM server listens on.")
+    base_path: str = Field(
+        "/scim/v2",
+        pattern=r"^(/[A-Za-z0-9._~-]+)+$",
+        description="SCIM base path; also served without a trailing '/v2'.",
+    )
+    token: SecretStr = Field(
+        description="Bearer token Entra sends (its 'Secret Token'). Use token_file or the "
+        "environment rather than writing it here.",
+    )
+    public_url: HttpUrl | None = Field(
+        None,
+        description="External URL of the SCIM base (e.g. https://scim.example.com/scim/v2), "
+        "used in Location headers and meta.location. Default: from the request's Host.",
+    )
+    max_body_bytes: int = Field(
+        2_000_000, ge=1024, description="Largest request body accepted (413 above)."
+    )
+    max_page_size: int = Field(
+        1000, ge=1, le=1000, description="Largest 'count' served in one list page."
+    )
+    default_page_size: int = Field(100, ge=1, le=1000, description="'count' when Entra omits it.")
+    max_patch_operations: int = Field(
+        1000, ge=1, description="Most PATCH operations accepted in one request."
+    )
+
+    @model_validator(mode="after")
+    def _token_is_strong(self) -> Self:
+        if len(self.token.get_secret_value()) < MIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"scim.token must be at least {MIN_TOKEN_LENGTH} characters: "
+                "it is the only thing protecting your WorkflowGen directory"
+            )
+        return self
+
+
+class UpstreamAuthMode(StrEnum):
+    basic = "basic"
+    bearer = "bearer"
+    client_credentials = "client_credentials"
+
+
+class WorkflowGenSettings(_Section):
+    url: HttpUrl = Field(
+        description="WorkflowGen GraphQL endpoint, e.g. https://host/wfgen/graphql."
+    )
+    directory: str = Field(
+        "SCIM",
+        min_length=1,
+        description="Name of the WorkflowGen directory Entra provisions into. Only its users "
+        "and groups exist for the proxy.",
+    )
+    auth: UpstreamAuthMode = Field(
+        UpstreamAuthMode.basic, description="How the proxy authenticates to WorkflowGen."
+    )
+    username: str | None = Field(None, description="basic: WorkflowGen administrator account.")
+    password: SecretStr | None = Field(None, description="basic: its password.")
+    access_token: SecretStr | None = Field(
+        None, description="bearer: a long-lived access token for WorkflowGen's GraphQL API."
+    )
+    token_endpoint: HttpUrl | None = Field(
+        None, description="client_credentials: the identity provider's OAuth2 token endpoint."
+    )
+    client_id: str | None = Field(None, description="client_credentials: client id.")
+    client_secret: SecretStr | None = Field(None, description="client_credentials: secret.")
+    scope: str | None = Field(None, description="client_credentials: scope to request, if any.")
+    resource: str | None = Field(
+        None, description="client_credentials: 'resource' parameter (Entra v1 endpoints)."
+    )
+    impersonate_username: str | None = Field(
+        None,
+        description="Optional: act as this WorkflowGen user through the impersonation header "
+        "(the account must be allowed to impersonate; WorkflowGen discourages it).",
+    )
+    impersonation_header: str = Field(
+        "x-wfgen-impersonate-username",
+        description="Header name (WorkflowGen's GraphqlImpersonateUserNameHttpHeader).",
+    )
+    timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="Timeout of one GraphQL request."
+    )
+    max_connections: int = Field(
+        16, ge=1, le=512, description="Most concurrent requests sent to WorkflowGen."
+    )
+    retry_attempts: int = Field(
+        3, ge=1, le=10, description="Attempts for a query (or a provably safe mutation)."
+    )
+    retry_budget_seconds: float = Field(
+        8.0,
+        gt=0,
+        description="Give up retrying after this long, so Entra gets a fast 503 rather "
+        "than a timeout.",
+    )
+    verify_tls: bool = Field(True, description="Verify WorkflowGen's TLS certificate.")
+    ca_file: str | None = Field(None, description="Extra CA bundle to trust for WorkflowGen.")
+
+    @model_validator(mode="after")
+    def _auth_complete(self) -> Self:
+        missing: list[str]
+        if self.auth is UpstreamAuthMode.basic:
+            missing = [k for k in ("username", "password") if getattr(self, k) is None]
+        elif self.auth is UpstreamAuthMode.bearer:
+            missing = ["access_token"] if self.access_token is None else []
+        else:
+            missing = [
+                k
+                for k in ("token_endpoint", "client_id", "client_secret")
+                if getattr(self, k) is None
+            ]
+        if missing:
+            keys = ", ".join(f"workflowgen.{k}" for k in missing)
+            raise ValueError(f"workflowgen.auth = {self.auth.value!r} needs {keys}")
+        return self
+
+
+class LogFormat(StrEnum):
+    json = "json"
+    text = "text"
+
+
+class LoggingSettings(_Section):
+    level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$", description="Log level.")
+    format: LogFormat = Field(LogFormat.json, description="json (one object a line) or text.")
+
+
+class InstanceConfig(_Section):
+    """Everything the proxy needs for one WorkflowGen instance."""
+
+    scim: ScimSettings
+    workflowgen: WorkflowGenSettings
+    logging: LoggingSettings = LoggingSettings()

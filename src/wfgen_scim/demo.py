@@ -1,0 +1,51 @@
+"""`wfgen-scim demo`: the emulator and the proxy in one process, ready for curl or Entra."""
+
+import asyncio
+
+from aiohttp import web
+from pydantic import HttpUrl, SecretStr, ValidationError
+
+from .config import ConfigError, ScimSettings, UpstreamAuthMode, WorkflowGenSettings
+from .emulator import EmulatorSettings
+from .emulator import build_app as build_emulator
+from .graphql import WorkflowGen
+from .proxy.app import build_app
+
+DEFAULT_TOKEN = "demo-secret-token-change-me"
+
+
+async def run_demo(host: str, port: int, emulator_port: int, token: str, db: str) -> None:
+    emulator = EmulatorSettings(host=host, port=emulator_port, db=db)
+    graphql_url = f"http://{host}:{emulator_port}/wfgen/graphql"
+    try:
+        scim = ScimSettings(host=host, port=port, token=SecretStr(token))
+        upstream = WorkflowGenSettings(
+            url=HttpUrl(graphql_url),
+            directory=emulator.directory_name,
+            auth=UpstreamAuthMode.basic,
+            username=emulator.admin_username,
+            password=SecretStr(emulator.admin_password),
+        )
+    except ValidationError as exc:
+        raise ConfigError(str(exc)) from None
+    runners: list[web.AppRunner] = []
+    try:
+        for app, app_port in (
+            (build_emulator(emulator), emulator_port),
+            (build_app(scim, WorkflowGen(upstream)), port),
+        ):
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            runners.append(runner)
+            await web.TCPSite(runner, host, app_port).start()
+        scim_url = f"http://{host}:{port}{scim.base_path}"
+        print(f"WorkflowGen emulator (GraphQL): {graphql_url}")
+        print(f"SCIM endpoint (Tenant URL):     {scim_url}")
+        print(f"Secret Token:                   {token}")
+        print(f"Emulator data:                  {db}")
+        print(f'Try: curl -H "Authorization: Bearer {token}" {scim_url}/Users')
+        print("wfgen-scim demo is ready (Ctrl-C stops it)", flush=True)
+        await asyncio.Event().wait()
+    finally:
+        for runner in reversed(runners):
+            await runner.cleanup()

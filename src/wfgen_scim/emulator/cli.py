@@ -1,0 +1,143 @@
+"""Command-line options of `wfgen-scim emulator`, and running the server until cancelled."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from .app import build_app
+from .graphql_endpoint import GRAPHQL_PATH
+from .settings import EmulatorSettings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = EmulatorSettings()
+    parser.add_argument("--host", default=defaults.host, help="interface to listen on")
+    parser.add_argument(
+        "--port", type=int, default=defaults.port, help="TCP port (0 picks a free one)"
+    )
+    parser.add_argument(
+        "--db",
+        default=str(defaults.db),
+        help="SQLite file (kept across restarts) or ':memory:'",
+    )
+    parser.add_argument(
+        "--directory",
+        default=defaults.directory_name,
+        help="directory created besides WORKFLOWGEN, for provisioned users",
+    )
+    parser.add_argument(
+        "--admin-user", default=defaults.admin_username, help="administrator's userName"
+    )
+    parser.add_argument(
+        "--admin-password", default=defaults.admin_password, help="administrator's password"
+    )
+    parser.add_argument(
+        "--bearer-token",
+        action="append",
+        metavar="TOKEN[=USERNAME]",
+        help="static access token acting as USERNAME (default: the administrator); "
+        "repeatable; replaces the default token",
+    )
+    parser.add_argument(
+        "--oauth-client",
+        action="append",
+        metavar="ID:SECRET[:USERNAME]",
+        help="client-credentials client whose tokens act as USERNAME (default: the "
+        "administrator); repeatable; replaces the default client",
+    )
+    parser.add_argument(
+        "--seed-users", type=int, default=0, help="users seeded in the SCIM directory"
+    )
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="delay before each GraphQL request"
+    )
+    parser.add_argument(
+        "--fail-rate", type=float, default=0.0, help="share of requests answered 503"
+    )
+    parser.add_argument(
+        "--drop-rate", type=float, default=0.0, help="share of requests whose connection is closed"
+    )
+    parser.add_argument(
+        "--commit-then-fail-rate",
+        type=float,
+        default=0.0,
+        help="share of mutation requests committed and then left unanswered",
+    )
+    parser.add_argument(
+        "--random-seed", type=int, default=None, help="seed of the fault rates (replayable)"
+    )
+
+
+def settings_from_args(ns: argparse.Namespace) -> EmulatorSettings:
+    values: dict[str, Any] = {
+        "host": ns.host,
+        "port": ns.port,
+        "db": ns.db,
+        "directory_name": ns.directory,
+        "admin_username": ns.admin_user,
+        "admin_password": ns.admin_password,
+        "seed_users": ns.seed_users,
+        "latency_ms": ns.latency_ms,
+        "fail_rate": ns.fail_rate,
+        "drop_rate": ns.drop_rate,
+        "commit_then_fail_rate": ns.commit_then_fail_rate,
+        "random_seed": ns.random_seed,
+    }
+    if ns.bearer_token:
+        values["bearer_tokens"] = dict(
+            _bearer_token(spec, ns.admin_user) for spec in ns.bearer_token
+        )
+    if getattr(ns, "oauth_client", None):
+        values["oauth_clients"] = dict(
+            _oauth_client(spec, ns.admin_user) for spec in ns.oauth_client
+        )
+    return EmulatorSettings(**values)
+
+
+async def serve(settings: EmulatorSettings, ready: Callable[[str], None] | None = None) -> None:
+    """Runs the emulator until cancelled; `ready` gets the GraphQL endpoint's URL."""
+    runner = web.AppRunner(build_app(settings))
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        if ready is not None:
+            ready(
+                f"http://{_url_host(settings.host)}:{_bound_port(runner, settings.port)}"
+                f"{GRAPHQL_PATH}"
+            )
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def _bearer_token(spec: str, admin_username: str) -> tuple[str, str]:
+    token, _, user_name = spec.partition("=")
+    if not token:
+        raise ValueError(f"--bearer-token {spec!r}: the token is empty")
+    return token, user_name or admin_username
+
+
+def _oauth_client(spec: str, admin_username: str) -> tuple[str, tuple[str, str]]:
+    client_id, _, rest = spec.partition(":")
+    secret, _, user_name = rest.partition(":")
+    if not client_id or not secret:
+        raise ValueError(f"--oauth-client {spec!r}: expected ID:SECRET[:USERNAME]")
+    return client_id, (secret, user_name or admin_username)
+
+
+def _bound_port(runner: web.AppRunner, requested: int) -> int:
+    # With port 0 the OS picks one; read it back so that `ready` names a reachable URL.
+    for address in runner.addresses:
+        if isinstance(address, tuple):
+            return int(address[1])
+    return requested
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,228 @@
+"""The one gql client of the process, and its retry policy.
+
+Retries are declared by what a failure proves, not by how it looked:
+- an answer from WorkflowGen (a GraphQL error) is final and never retried;
+- a failure before anything was sent (connection refused) is retried for every operation;
+- a failure after the request may have been processed (timeout, dropped connection, 5xx)
+  is retried only for queries and for mutations the caller declares safe to re-send
+  (absolute updates, idempotent membership changes). Anything else - a create - surfaces
+  as UpstreamOutcomeUnknown so the caller can settle what happened instead of duplicating.
+"""
+
+import logging
+import ssl
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+from gql import Client
+from gql.client import AsyncClientSession
+from gql.transport.aiohttp import AIOHTTPTransport
+from gql.transport.exceptions import (
+    TransportConnectionFailed,
+    TransportProtocolError,
+    TransportQueryError,
+    TransportServerError,
+)
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+
+from ..config import WorkflowGenSettings
+from .auth import UpstreamAuth
+from .errors import (
+    UpstreamError,
+    UpstreamMisconfigured,
+    UpstreamOutcomeUnknown,
+    UpstreamUnavailable,
+)
+from .mapping import ERROR_CODES
+from .operations import Operation
+
+log = logging.getLogger("wfgen_scim.upstream")
+
+_TRANSIENT_STATUS = frozenset({429, 502, 503, 504})
+_AUTH_CODES = frozenset({"UNAUTHENTICATED"})
+
+
+class _Transient(Exception):
+    """A failure that a later attempt may not have; `sent` if the request may have run."""
+
+    def __init__(self, reason: str, *, sent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.sent = sent
+
+
+class _StaleCredentials(Exception):
+    """WorkflowGen refused a token we can renew."""
+
+
+class GraphQLClient:
+    """Sends operation documents to WorkflowGen over one reused aiohttp session."""
+
+    def __init__(self, settings: WorkflowGenSettings) -> None:
+        self._settings = settings
+        self._auth = UpstreamAuth(settings)
+        self._client: Client | None = None
+        self._session: AsyncClientSession | None = None
+        self._http: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        s = self._settings
+        ssl_context: ssl.SSLContext | bool = False
+        if str(s.url).startswith("https"):
+            ssl_context = ssl.create_default_context(cafile=s.ca_file) if s.verify_tls else False
+        # Bounding the connection pool bounds the in-flight calls to WorkflowGen; waiting
+        # for a free connection counts against the request timeout, so overload fails fast.
+        connector = aiohttp.TCPConnector(limit=s.max_connections, ssl=ssl_context)
+        timeout = aiohttp.ClientTimeout(total=s.timeout_seconds)
+        self._http = aiohttp.ClientSession(connector=connector, timeout=timeout)
+        transport = AIOHTTPTransport(
+            url=str(s.url),
+            ssl=ssl_context,
+            client_session_args={
+                "connector": connector,
+                "connector_owner": False,
+                "timeout": timeout,
+            },
+        )
+        self._client = Client(
+            transport=transport, fetch_schema_from_transport=False, execute_timeout=None
+        )
+        self._session = await self._client.connect_async(reconnecting=False)  # type: ignore[no-untyped-call]
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close_async()  # type: ignore[no-untyped-call]
+            self._client = None
+            self._session = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        """The shared HTTP session, for the few plain GETs (the SDL for `check`)."""
+        if self._http is None:
+            raise RuntimeError("GraphQLClient.start() was not called")
+        return self._http
+
+    async def auth_headers(self) -> dict[str, str]:
+        return await self._auth.headers(self.http)
+
+    async def execute(
+        self,
+        operation: Operation,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        resend_safe: bool = False,
+    ) -> dict[str, Any]:
+        """Run one operation; returns its `data`.
+
+        Raises an UpstreamError subclass: the answer's error code mapped through
+        mapping.ERROR_CODES, UpstreamUnavailable once the retries are spent, or
+        UpstreamOutcomeUnknown for a mutation that may have run and may not be re-sent.
+        """
+        may_resend = not operation.is_mutation or resend_safe
+        s = self._settings
+        renewed = False
+
+        def retryable(exc: BaseException) -> bool:
+            nonlocal renewed
+            if isinstance(exc, _StaleCredentials) and not renewed:
+                renewed = True
+                return True
+            return isinstance(exc, _Transient) and (may_resend or not exc.sent)
+
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(s.retry_attempts)
+                | stop_after_delay(s.retry_budget_seconds),
+                wait=wait_exponential_jitter(initial=0.1, max=1.0),
+                retry=retry_if_exception(retryable),
+                reraise=True,
+            ):
+                with attempt:
+                    return await self._send(operation, dict(variables or {}))
+        except _StaleCredentials:
+            raise UpstreamMisconfigured(
+                "WorkflowGen refused the proxy's credentials", operation=operation.name
+            ) from None
+        except _Transient as exc:
+            if operation.is_mutation and exc.sent and not resend_safe:
+                raise UpstreamOutcomeUnknown(
+                    f"the answer to {operation.name} was lost ({exc.reason})",
+                    operation=operation.name,
+                ) from None
+            raise UpstreamUnavailable(
+                f"WorkflowGen unavailable ({exc.reason})", operation=operation.name
+            ) from None
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    async def _send(self, operation: Operation, variables: dict[str, Any]) -> dict[str, Any]:
+        if self._session is None:
+            raise RuntimeError("GraphQLClient.start() was not called")
+        headers = await self._auth.headers(self.http)
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            return await self._session.execute(
+                operation.request(variables), extra_args={"headers": headers}
+            )
+        except TransportQueryError as exc:
+            outcome = "error"
+            raise self._answer_error(operation, exc) from None
+        except TransportServerError as exc:
+            outcome = f"http {exc.code}"
+            raise self._status_error(operation, exc.code) from None
+        except TransportConnectionFailed as exc:
+            outcome = "connection"
+            cause = exc.__cause__
+            # Nothing left the proxy if the TCP connection was never established.
+            sent = not isinstance(cause, aiohttp.ClientConnectorError)
+            reason = "timeout" if isinstance(cause, TimeoutError) else type(cause).__name__
+            raise _Transient(reason, sent=sent) from None
+        except TransportProtocolError:
+            outcome = "protocol"
+            raise _Transient("answer was not GraphQL", sent=True) from None
+        except TimeoutError:
+            outcome = "timeout"
+            raise _Transient("timeout", sent=True) from None
+        finally:
+            log.debug(
+                "upstream %s %s in %.1f ms",
+                operation.name,
+                outcome,
+                (time.perf_counter() - started) * 1000,
+            )
+
+    def _answer_error(self, operation: Operation, exc: TransportQueryError) -> Exception:
+        first: dict[str, Any] = (exc.errors or [{}])[0]
+        code = str((first.get("extensions") or {}).get("code", ""))
+        message = str(first.get("message", "WorkflowGen refused the operation"))
+        if code in _AUTH_CODES and self._auth.renewable:
+            self._auth.invalidate()
+            return _StaleCredentials(message)
+        error_class = ERROR_CODES.get(code, UpstreamError)
+        return error_class(message, operation=operation.name)
+
+    def _status_error(self, operation: Operation, status: int | None) -> Exception:
+        if status in _TRANSIENT_STATUS:
+            return _Transient(f"HTTP {status}", sent=True)
+        if status == 401 and self._auth.renewable:
+            self._auth.invalidate()
+            return _StaleCredentials("HTTP 401")
+        if status in (401, 403):
+            return UpstreamMisconfigured(
+                f"WorkflowGen refused the proxy's credentials (HTTP {status})",
+                operation=operation.name,
+            )
+        if status is not None and status >= 500:
+            return _Transient(f"HTTP {status}", sent=True)
+        return UpstreamError(f"WorkflowGen answered HTTP {status}", operation=operation.name)

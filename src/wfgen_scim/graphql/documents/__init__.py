@@ -1,0 +1,1 @@
+"""GraphQL operation documents (data files), loaded by wfgen_scim.graphql.operations."""

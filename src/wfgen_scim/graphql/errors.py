@@ -1,0 +1,59 @@
+"""The upstream exception family: what went wrong on the WorkflowGen side.
+
+Each class says what the caller should conclude, not how the failure looked on the wire
+(the same idea as gql's TransportServerError vs TransportQueryError). The proxy turns
+them into SCIM responses in one table (proxy/errors.py); nothing else catches them.
+"""
+
+
+class UpstreamError(Exception):
+    """WorkflowGen refused or failed an operation."""
+
+    def __init__(self, message: str, *, operation: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.operation = operation
+
+
+class UpstreamUnavailable(UpstreamError):
+    """WorkflowGen could not be reached or answered 5xx, after the retries we allow.
+
+    Nothing was changed, or (for a mutation) we proved that nothing was changed.
+    The client may safely try again later.
+    """
+
+    retry_after_seconds = 30
+
+
+class UpstreamOutcomeUnknown(UpstreamUnavailable):
+    """A mutation was sent but its answer was lost, and we could not settle what happened.
+
+    Re-sending it blindly could apply it twice, so we stop and say so.
+    """
+
+
+class UpstreamRejected(UpstreamError):
+    """WorkflowGen answered, and refused the operation (a business or input error)."""
+
+
+class UpstreamNotFound(UpstreamRejected):
+    """The object does not exist (anymore)."""
+
+
+class UpstreamConflict(UpstreamRejected):
+    """A uniqueness rule would be broken (userName across directories, group name)."""
+
+
+class UpstreamBadInput(UpstreamRejected):
+    """WorkflowGen refused a value (unknown manager, member of another directory, ...)."""
+
+
+class UpstreamInUse(UpstreamRejected):
+    """The user is the only member of a participant, so it cannot be disabled or deleted."""
+
+
+class UpstreamMisconfigured(UpstreamError):
+    """WorkflowGen refused our credentials or rights, or speaks a schema we do not know.
+
+    Only an administrator fixing the proxy or WorkflowGen configuration helps here.
+    """

@@ -1,0 +1,38 @@
+"""SCIM's startIndex/count windows onto WorkflowGen's page {number, size} lists."""
+
+from dataclasses import dataclass
+
+from .records import PageWindow
+
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class PagePlan:
+    """Upstream pages to fetch, and where the window starts in their concatenation."""
+
+    pages: tuple[tuple[int, int], ...]  # (number, size)
+    offset: int
+    count: int
+
+
+def plan_pages(window: PageWindow) -> PagePlan:
+    """The fewest upstream pages (preferably one) that cover the window.
+
+    Entra pages in aligned steps (startIndex = k*count + 1), which is one page of `count`.
+    An unaligned window is served by one slightly larger page when one fits, and by two
+    pages otherwise; never by fetching everything.
+    """
+    start = window.start_index - 1
+    count = min(window.count, MAX_PAGE_SIZE)
+    if count == 0:
+        # totalResults only; WorkflowGen pages hold at least one item.
+        return PagePlan(pages=((1, 1),), offset=0, count=0)
+    if start % count == 0:
+        return PagePlan(pages=((start // count + 1, count),), offset=0, count=count)
+    last = start + count - 1
+    for size in range(count, min(MAX_PAGE_SIZE, 4 * count) + 1):
+        if start // size == last // size:
+            return PagePlan(pages=((start // size + 1, size),), offset=start % size, count=count)
+    first = start // count + 1
+    return PagePlan(pages=((first, count), (first + 1, count)), offset=start % count, count=count)

@@ -1,0 +1,31 @@
+"""Entra's Secret Token: `Authorization: Bearer <token>`, checked before anything else."""
+
+import hmac
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+from pydantic import SecretStr
+
+from .errors import UnauthorizedError, error_response
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def bearer_auth(token: SecretStr, protected_prefixes: tuple[str, ...]) -> Middleware:
+    expected = token.get_secret_value().encode()
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(protected_prefixes):
+            scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+            # compare_digest: the time taken must not tell how much of a guess was right.
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                presented.strip().encode(), expected
+            ):
+                response = error_response(UnauthorizedError())
+                response.headers["WWW-Authenticate"] = 'Bearer realm="scim"'
+                return response
+        return await handler(request)
+
+    return middleware

@@ -1,0 +1,36 @@
+"""Reading request bodies and query parameters the way Entra sends them."""
+
+import json
+from typing import Any
+
+from aiohttp import web
+from scim2_models import InvalidSyntaxException
+
+from .errors import UnsupportedMediaTypeError
+
+_JSON_TYPES = frozenset({"application/json", "application/scim+json"})
+
+
+async def read_json(request: web.Request) -> Any:
+    """The JSON body; application/scim+json or application/json, with or without charset."""
+    content_type = request.content_type.lower()
+    if request.headers.get("Content-Type") and content_type not in _JSON_TYPES:
+        raise UnsupportedMediaTypeError(
+            detail=f"send application/scim+json or application/json, not {content_type}"
+        )
+    raw = await request.read()
+    if not raw.strip():
+        raise InvalidSyntaxException(detail="the request body is empty")
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidSyntaxException(detail=f"the request body is not valid JSON: {exc}") from None
+
+
+def query_param(request: web.Request, name: str) -> str | None:
+    """A query parameter by case-insensitive name; unknown parameters are ignored."""
+    wanted = name.lower()
+    for key, value in request.query.items():
+        if key.lower() == wanted:
+            return value
+    return None

@@ -1,0 +1,22 @@
+"""Every SCIM response is application/scim+json (Entra item 13), errors included."""
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+
+SCIM_CONTENT_TYPE = "application/scim+json"
+
+
+def scim_json(
+    body: Mapping[str, Any] | None,
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    text = None if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    response = web.Response(status=status, text=text, headers=headers)
+    response.content_type = SCIM_CONTENT_TYPE
+    response.charset = "utf-8"
+    return response

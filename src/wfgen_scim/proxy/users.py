@@ -1,0 +1,140 @@
+"""/Users: Entra's user lifecycle, each request in as few WorkflowGen round trips as it takes.
+
+Round trips (counted by the tests): filter lookup 1, create 1, get 1, PATCH 2 (read the
+user - and any manager it sets - in one query, then one update), PUT 2, delete 2.
+"""
+
+from aiohttp import web
+from scim2_models import InvalidValueException, NotFoundException
+
+from ..graphql import Page, PageWindow, UserRecord, WorkflowGen
+from ..translators.filters import user_filter
+from ..translators.listing import list_response, page_window, select
+from ..translators.projection import Projection
+from ..translators.users import (
+    apply_user_patch,
+    changed_fields,
+    parse_user_patch,
+    profile_for_create,
+    profile_for_replace,
+    to_scim_user,
+)
+from .bodies import query_param, read_json
+from .responses import scim_json
+from .state import base_url, settings, workflowgen
+
+
+def _projection(request: web.Request) -> Projection:
+    return Projection.from_query(
+        query_param(request, "attributes"), query_param(request, "excludedAttributes")
+    )
+
+
+def _render(request: web.Request, record: UserRecord, projection: Projection) -> dict[str, object]:
+    return projection.apply(to_scim_user(record, base_url(request)))
+
+
+async def _existing(
+    wf: WorkflowGen, user_id: str, *also: str
+) -> tuple[UserRecord, dict[str, UserRecord]]:
+    found = await wf.get_users([user_id, *also])
+    record = found.get(user_id)
+    if record is None:
+        raise NotFoundException(detail=f"user {user_id} not found")
+    return record, found
+
+
+def _check_manager(manager_id: object, users_of_directory: dict[str, UserRecord]) -> None:
+    if isinstance(manager_id, str) and manager_id not in users_of_directory:
+        raise InvalidValueException(
+            detail=f"manager {manager_id!r} is not a user of this directory"
+        )
+
+
+async def list_users(request: web.Request) -> web.Response:
+    scim = settings(request)
+    wf = workflowgen(request)
+    wanted = user_filter(query_param(request, "filter"))
+    window = page_window(
+        query_param(request, "startIndex"),
+        query_param(request, "count"),
+        default=scim.default_page_size,
+        maximum=scim.max_page_size,
+    )
+    page: Page[UserRecord]
+    if wanted.matches_nothing:
+        page = Page(total=0)
+    elif wanted.needs_check:
+        # The indexed equality (id, userName, externalId) leaves a handful of candidates.
+        candidates = await wf.find_users(wanted.query, PageWindow(1, scim.max_page_size))
+        page = select(candidates.items, wanted.accepts, window)
+    else:
+        page = await wf.find_users(wanted.query, window)
+    projection = _projection(request)
+    resources = [_render(request, record, projection) for record in page.items]
+    return scim_json(list_response(resources, page.total, window.start_index))
+
+
+async def create_user(request: web.Request) -> web.Response:
+    wf = workflowgen(request)
+    profile = profile_for_create(await read_json(request))
+    manager_id = profile.get("manager_id")
+    if manager_id:
+        _check_manager(manager_id, await wf.get_users([manager_id]))
+    record = await wf.create_user(profile)
+    resource = to_scim_user(record, base_url(request))
+    location = resource["meta"]["location"]
+    return scim_json(
+        _projection(request).apply(resource), status=201, headers={"Location": location}
+    )
+
+
+async def get_user(request: web.Request) -> web.Response:
+    record, _ = await _existing(workflowgen(request), request.match_info["id"])
+    return scim_json(_render(request, record, _projection(request)))
+
+
+async def patch_user(request: web.Request) -> web.Response:
+    wf = workflowgen(request)
+    user_id = request.match_info["id"]
+    patch = parse_user_patch(await read_json(request))
+    record, found = await _existing(wf, user_id, *patch.manager_ids)
+    changes = apply_user_patch(record, patch)
+    if changes.get("manager_id"):
+        _check_manager(changes["manager_id"], found)
+    if changes:
+        record = await wf.update_user(user_id, changes)
+    return scim_json(_render(request, record, _projection(request)))
+
+
+async def replace_user(request: web.Request) -> web.Response:
+    wf = workflowgen(request)
+    user_id = request.match_info["id"]
+    replacement = profile_for_replace(await read_json(request))
+    manager_id = replacement.get("manager_id")
+    record, found = await _existing(wf, user_id, *([manager_id] if manager_id else []))
+    changes = changed_fields(record.profile, replacement)
+    if changes.get("manager_id"):
+        _check_manager(changes["manager_id"], found)
+    if changes:
+        record = await wf.update_user(user_id, changes)
+    return scim_json(_render(request, record, _projection(request)))
+
+
+async def delete_user(request: web.Request) -> web.Response:
+    wf = workflowgen(request)
+    user_id = request.match_info["id"]
+    await _existing(wf, user_id)
+    await wf.delete_user(user_id)
+    return scim_json(None, status=204)
+
+
+def add_routes(app: web.Application, prefix: str) -> None:
+    for suffix in ("/Users", "/Users/"):
+        app.router.add_get(prefix + suffix, list_users)
+        app.router.add_post(prefix + suffix, create_user)
+    item = prefix + "/Users/{id}"
+    app.router.add_get(item, get_user)
+    app.router.add_patch(item, patch_user)
+    app.router.add_put(item, replace_user)
+    app.router.add_delete(item, delete_user)

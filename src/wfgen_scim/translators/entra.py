@@ -1,0 +1,155 @@
+"""Entra's dialect, rewritten into plain RFC 7644 before scim2-models reads it.
+
+scim2-models' policy already covers capitalised ops, boolean strings, path-less values with
+dotted or URN keys, value-path upserts and value-as-filter removal. What remains is here:
+- manager arrives as a string, {"value": id}, [{"$ref", "value"}], or "" / {"value": ""} /
+  null meaning "clear it", on the path `manager` or the full enterprise URN (item 9);
+- roles (item 10): WorkflowGen has nowhere to keep them, so every roles operation and
+  attribute is dropped explicitly - including Entra's JSON-in-a-string values, which are
+  therefore never parsed and can never fail a request;
+- "" or null as an add/replace value means "clear the attribute" (Entra's null-update test);
+- client-sent meta and unknown schema URNs are dropped; a body without `schemas` is read as
+  the resource it was posted to.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from scim2_models import InvalidSyntaxException, InvalidValueException
+
+from .models import ENTERPRISE_USER
+
+MANAGER_PATH = f"{ENTERPRISE_USER}:manager"
+_MANAGER_PATHS = frozenset(
+    {"manager", "manager.value", MANAGER_PATH.lower(), f"{MANAGER_PATH}.value".lower()}
+)
+_DROPPED_KEYS = frozenset({"roles", "meta"})
+
+
+def _is_dropped(path: str) -> bool:
+    head = path.split("[", 1)[0].split(".", 1)[0].lower()
+    return head in _DROPPED_KEYS
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def manager_id(value: Any) -> str | None:
+    """The manager id in any shape Entra sends it; None means "no manager"."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, Mapping):
+        value = value.get("value")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidValueException(detail="manager must be a user id, or an object with 'value'")
+    return value
+
+
+def _manager_value(value: Any) -> dict[str, str] | None:
+    found = manager_id(value)
+    return None if found is None else {"value": found}
+
+
+def normalize_resource(payload: Any, schema: str) -> dict[str, Any]:
+    """A POST/PUT body, with Entra's manager shapes, roles, nulls and meta settled."""
+    if not isinstance(payload, Mapping):
+        raise InvalidSyntaxException(detail="the request body must be a JSON object")
+    body = {k: v for k, v in payload.items() if v is not None and k.lower() not in _DROPPED_KEYS}
+    schemas = body.get("schemas")
+    if not isinstance(schemas, list) or not schemas:
+        body["schemas"] = [schema]
+    for key in list(body):
+        if key.lower() == ENTERPRISE_USER.lower() and isinstance(body[key], Mapping):
+            extension = {k: v for k, v in body[key].items() if v is not None}
+            for ext_key in list(extension):
+                if ext_key.lower() == "manager":
+                    value = _manager_value(extension.pop(ext_key))
+                    if value is not None:
+                        extension["manager"] = value
+            body[key] = extension
+    return body
+
+
+def normalize_patch(payload: Any) -> list[dict[str, Any]]:
+    """The operations of a PatchOp body, each in a form scim2-models reads as Entra means it.
+
+    The list may come out empty (a request only about roles): that is a success with
+    nothing to change. A body with no operations at all is refused, as RFC 7644 asks.
+    """
+    if not isinstance(payload, Mapping):
+        raise InvalidSyntaxException(detail="the request body must be a JSON object")
+    operations = next((v for k, v in payload.items() if k.lower() == "operations"), None)
+    if not isinstance(operations, list):
+        raise InvalidSyntaxException(detail="a PATCH body needs an 'Operations' array")
+    if not operations:
+        raise InvalidValueException(detail="a PATCH body needs at least one operation")
+    normalized: list[dict[str, Any]] = []
+    for operation in operations:
+        if not isinstance(operation, Mapping):
+            raise InvalidSyntaxException(detail="each PATCH operation must be a JSON object")
+        normalized.extend(_normalize_operation(operation))
+    return normalized
+
+
+def _normalize_operation(operation: Mapping[str, Any]) -> list[dict[str, Any]]:
+    fields = {str(k).lower(): v for k, v in operation.items()}
+    op = fields.get("op")
+    if not isinstance(op, str):
+        raise InvalidSyntaxException(detail="each PATCH operation needs an 'op'")
+    op = op.lower()
+    path = fields.get("path")
+    value = fields.get("value")
+    if path is not None and not isinstance(path, str):
+        raise InvalidSyntaxException(detail="a PATCH 'path' must be a string")
+    path = path.strip() if path else None
+    if path:
+        return _normalize_path_operation(op, path, value, has_value="value" in fields)
+    if op == "remove" or not isinstance(value, Mapping):
+        # Let scim2-models report what is wrong with it (e.g. noTarget).
+        return [{"op": op, **({"value": value} if "value" in fields else {})}]
+    return _split_pathless(op, value)
+
+
+def _normalize_path_operation(
+    op: str, path: str, value: Any, *, has_value: bool
+) -> list[dict[str, Any]]:
+    if _is_dropped(path):
+        return []
+    if path.lower() in _MANAGER_PATHS:
+        if op == "remove":
+            return [{"op": "remove", "path": MANAGER_PATH}]
+        manager = _manager_value(value)
+        if manager is None:
+            return [{"op": "remove", "path": MANAGER_PATH}]
+        return [{"op": op, "path": MANAGER_PATH, "value": manager}]
+    if op in ("add", "replace") and has_value and _empty(value) and "[" not in path:
+        return [{"op": "remove", "path": path}]
+    return [{"op": op, "path": path, **({"value": value} if has_value else {})}]
+
+
+def _split_pathless(op: str, value: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Path-less add/replace: keep ordinary keys together, lift out what needs rewriting."""
+    kept: dict[str, Any] = {}
+    extra: list[dict[str, Any]] = []
+    for key, item in value.items():
+        lowered = key.lower()
+        if _is_dropped(key):
+            continue
+        if lowered in _MANAGER_PATHS:
+            extra.extend(_normalize_path_operation(op, MANAGER_PATH, item, has_value=True))
+        elif lowered == ENTERPRISE_USER.lower() and isinstance(item, Mapping):
+            for sub_key, sub_item in item.items():
+                extra.extend(
+                    _normalize_path_operation(
+                        op, f"{ENTERPRISE_USER}:{sub_key}", sub_item, has_value=True
+                    )
+                )
+        elif _empty(item):
+            extra.append({"op": "remove", "path": key})
+        else:
+            kept[key] = item
+    head = [{"op": op, "value": kept}] if kept else []
+    return head + extra
