@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from emulator_harness import Emulator, StartEmulator, default_settings
 from pytest_aiohttp import AiohttpClient
 
+from tests.emulator.emulator_harness import Emulator, StartEmulator, default_settings
 from wfgen_scim.emulator import EmulatorSettings, build_app
+
 
 @pytest.fixture
 def start_emulator(aiohttp_client: AiohttpClient) -> StartEmulator:

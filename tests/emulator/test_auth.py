@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from emulator_harness import (
+
+from tests.emulator.emulator_harness import (
     DELEGATE,
     GRAPHQL,
     READER,
@@ -135,7 +136,7 @@ async def test_administrator_may_impersonate_and_acts_as_the_user(emulator: Emul
     assert await viewer_name(emulator, headers) == "alice@example.com"
     # Alice is no administrator: impersonating her removes the right to mutate.
     codes = await emulator.error_codes(
-        "mutation { deleteUser(input: {id: \"VXNlcjox\"}) { archived } }", headers=headers
+        'mutation { deleteUser(input: {id: "VXNlcjox"}) { archived } }', headers=headers
     )
     assert codes == ["FORBIDDEN"]
     assert await viewer_name(emulator, emulator.admin_headers) == "wfgen_admin"

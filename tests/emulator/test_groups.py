@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from emulator_harness import Emulator, StartEmulator, default_settings
+from tests.emulator.emulator_harness import Emulator, StartEmulator, default_settings
 
 CREATE_GROUP = """
 mutation ($i: CreateGroupInput!) {
@@ -109,7 +109,9 @@ async def test_membership_changes_are_idempotent(emulator: Emulator) -> None:
     assert body["data"]["addUsersToGroup"]["group"]["users"]["totalCount"] == 2
 
     for _ in range(2):  # removing a non-member is fine too
-        removed = await emulator.gql(REMOVE_USERS, {"i": {"groupId": group_id, "userIds": [bob["id"]]}})
+        removed = await emulator.gql(
+            REMOVE_USERS, {"i": {"groupId": group_id, "userIds": [bob["id"]]}}
+        )
         assert "errors" not in removed
     assert await emulator.member_ids(group_id) == [alice["id"]]
 
@@ -126,7 +128,9 @@ async def test_membership_change_with_one_bad_user_applies_nothing(emulator: Emu
     group_id = await emulator.create_group("Sales")
     unknown = "VXNlcjo5OTk"
 
-    body = await emulator.add_members(group_id, [alice["id"], unknown, archived["id"], outsider["id"]])
+    body = await emulator.add_members(
+        group_id, [alice["id"], unknown, archived["id"], outsider["id"]]
+    )
     assert codes(body) == ["BAD_USER_INPUT"]
     error = body["errors"][0]
     for bad in (unknown, archived["id"], outsider["id"]):
@@ -159,7 +163,9 @@ async def test_a_thousand_members_in_one_call(start_emulator: StartEmulator) -> 
 
     started = time.perf_counter()
     body = await emulator.add_members(group_id, user_ids)
-    removed = await emulator.gql(REMOVE_USERS, {"i": {"groupId": group_id, "userIds": user_ids[:500]}})
+    removed = await emulator.gql(
+        REMOVE_USERS, {"i": {"groupId": group_id, "userIds": user_ids[:500]}}
+    )
     elapsed = time.perf_counter() - started
 
     assert body["data"]["addUsersToGroup"]["group"]["users"]["totalCount"] == 1000

@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 import pytest
-from emulator_harness import CREATE_USER, USER_FIELDS, Emulator
+
+from tests.emulator.emulator_harness import CREATE_USER, USER_FIELDS, Emulator
 
 UPDATE_USER = f"""
 mutation ($input: UpdateUserInput!) {{
@@ -188,7 +189,7 @@ async def test_update_keeps_absent_fields_and_clears_explicit_nulls(emulator: Em
 async def test_update_refusals_change_nothing(emulator: Emulator) -> None:
     alice = await emulator.create_user("alice@example.com", firstName="Alice")
     await emulator.create_user("bob@example.com")
-    refusals = [
+    refusals: list[tuple[dict[str, Any], str]] = [
         ({"userName": None}, "BAD_USER_INPUT"),
         ({"userName": "  "}, "BAD_USER_INPUT"),
         ({"isActive": None}, "BAD_USER_INPUT"),

@@ -6,10 +6,6 @@ missing is created.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from typing import Any
-
 from .database import Database, utc_now
 from .directories import WORKFLOWGEN_DIRECTORY, ensure_directory
 from .settings import Account, EmulatorSettings
@@ -33,7 +29,9 @@ def prepare_database(db: Database, settings: EmulatorSettings) -> None:
         builtin_pk = ensure_directory(db, WORKFLOWGEN_DIRECTORY, "Built-in directory")
         scim_pk = ensure_directory(db, settings.directory_name, "Provisioned through SCIM")
         # Rights come from the settings of this run, not from a previous one.
-        db.execute("UPDATE users SET is_admin = 0, may_impersonate = 0")
+        db.execute(
+            "UPDATE users SET is_admin = 0, may_impersonate = 0 WHERE is_admin OR may_impersonate"
+        )
         for account in settings.all_accounts():
             _ensure_account(db, account, builtin_pk)
         _seed_users(db, scim_pk, settings.seed_users)
@@ -53,9 +51,19 @@ def _ensure_account(db: Database, account: Account, directory_pk: int) -> None:
     )
 
 
-def seed_user_name(n: int) -> str:
-    """The userName of the n-th seeded user (1-based), e.g. seed.user00001@example.com."""
-    return f"seed.user{n:05d}@example.com"
+# Rows are generated inside SQLite (one INSERT ... SELECT over a counter) rather than in
+# Python: 100,000 users then seed in well under a second. Values are deterministic:
+# seed.user00001@example.com, Seed User00001, E000001, and a systemIdentifier shaped like
+# the Entra objectId the proxy stores there (00000000-0000-0000-0000-000000000001).
+_SEED_USERS_SQL = """
+WITH RECURSIVE counter(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM counter WHERE n < ?)
+INSERT OR IGNORE INTO users (directory_id, user_name, first_name, last_name, common_name,
+                             email, employee_number, system_identifier, created_at, updated_at)
+SELECT ?, printf('seed.user%05d@example.com', n), 'Seed', printf('User%05d', n),
+       printf('Seed User%05d', n), printf('seed.user%05d@example.com', n), printf('E%06d', n),
+       printf('00000000-0000-0000-0000-%012x', n), ?, ?
+FROM counter
+"""
 
 
 def _seed_users(db: Database, directory_pk: int, wanted: int) -> None:
@@ -69,33 +77,9 @@ def _seed_users(db: Database, directory_pk: int, wanted: int) -> None:
     )
     if wanted <= done:
         return
-    db.execute_many(
-        "INSERT OR IGNORE INTO users (directory_id, user_name, first_name, last_name, "
-        "common_name, email, employee_number, system_identifier, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        _seed_rows(directory_pk, done + 1, wanted),
-    )
+    now = utc_now()
+    db.execute(_SEED_USERS_SQL, (done + 1, wanted, directory_pk, now, now))
     db.execute(
         "INSERT OR REPLACE INTO emulator_meta (key, value) VALUES (?, ?)",
         (_SEEDED_USERS_KEY, str(wanted)),
     )
-
-
-def _seed_rows(directory_pk: int, first: int, last: int) -> Iterator[tuple[Any, ...]]:
-    now = utc_now()
-    for n in range(first, last + 1):
-        user_name = seed_user_name(n)
-        last_name = f"User{n:05d}"
-        yield (
-            directory_pk,
-            user_name,
-            "Seed",
-            last_name,
-            f"Seed {last_name}",
-            user_name,
-            f"E{n:06d}",
-            # Shaped like the Entra objectId the proxy stores as systemIdentifier.
-            str(uuid.UUID(int=n)),
-            now,
-            now,
-        )

@@ -39,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bearer-token",
         action="append",
+        type=_bearer_token,
         metavar="TOKEN[=USERNAME]",
         help="static access token acting as USERNAME (default: the administrator); "
         "repeatable; replaces the default token",
@@ -46,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--oauth-client",
         action="append",
+        type=_oauth_client,
         metavar="ID:SECRET[:USERNAME]",
         help="client-credentials client whose tokens act as USERNAME (default: the "
         "administrator); repeatable; replaces the default client",
@@ -88,14 +90,16 @@ def settings_from_args(ns: argparse.Namespace) -> EmulatorSettings:
         "commit_then_fail_rate": ns.commit_then_fail_rate,
         "random_seed": ns.random_seed,
     }
+    # USERNAME left out (None) means the administrator, whatever --admin-user says.
     if ns.bearer_token:
-        values["bearer_tokens"] = dict(
-            _bearer_token(spec, ns.admin_user) for spec in ns.bearer_token
-        )
-    if getattr(ns, "oauth_client", None):
-        values["oauth_clients"] = dict(
-            _oauth_client(spec, ns.admin_user) for spec in ns.oauth_client
-        )
+        values["bearer_tokens"] = {
+            token: user_name or ns.admin_user for token, user_name in ns.bearer_token
+        }
+    if ns.oauth_client:
+        values["oauth_clients"] = {
+            client_id: (secret, user_name or ns.admin_user)
+            for client_id, secret, user_name in ns.oauth_client
+        }
     return EmulatorSettings(**values)
 
 
@@ -116,19 +120,19 @@ async def serve(settings: EmulatorSettings, ready: Callable[[str], None] | None 
         await runner.cleanup()
 
 
-def _bearer_token(spec: str, admin_username: str) -> tuple[str, str]:
+def _bearer_token(spec: str) -> tuple[str, str | None]:
     token, _, user_name = spec.partition("=")
     if not token:
-        raise ValueError(f"--bearer-token {spec!r}: the token is empty")
-    return token, user_name or admin_username
+        raise argparse.ArgumentTypeError(f"{spec!r}: expected TOKEN[=USERNAME]")
+    return token, user_name or None
 
 
-def _oauth_client(spec: str, admin_username: str) -> tuple[str, tuple[str, str]]:
+def _oauth_client(spec: str) -> tuple[str, str, str | None]:
     client_id, _, rest = spec.partition(":")
     secret, _, user_name = rest.partition(":")
     if not client_id or not secret:
-        raise ValueError(f"--oauth-client {spec!r}: expected ID:SECRET[:USERNAME]")
-    return client_id, (secret, user_name or admin_username)
+        raise argparse.ArgumentTypeError(f"{spec!r}: expected ID:SECRET[:USERNAME]")
+    return client_id, secret, user_name or None
 
 
 def _bound_port(runner: web.AppRunner, requested: int) -> int:

@@ -72,15 +72,17 @@ async def post_user_flags(request: web.Request) -> web.Response:
     pk = decode_id("User", user_id)
     db = request.app[STATE].db
     with db.transaction():
-        found = pk is not None and set_hidden_flags(
-            db, pk, has_history=flags["hasHistory"], sole_participant=flags["soleParticipant"]
-        )
-    if not found:
+        stored = None
+        if pk is not None:
+            stored = set_hidden_flags(
+                db, pk, has_history=flags["hasHistory"], sole_participant=flags["soleParticipant"]
+            )
+    if stored is None:
         raise web.HTTPNotFound(
             text=json.dumps({"error": f"User {user_id} not found"}),
             content_type="application/json",
         )
-    return web.json_response({"id": user_id, **flags})
+    return web.json_response({"id": user_id, **stored})
 
 
 def add_control_routes(app: web.Application) -> None:

@@ -58,8 +58,18 @@ class PreparedDocument:
         return operation is not None and operation.operation == OperationType.MUTATION
 
 
-@lru_cache(maxsize=_DOCUMENT_CACHE_SIZE)
+# Texts longer than this are prepared every time, so that the cache stays small.
+_MAX_CACHED_QUERY_LENGTH = 64 * 1024
+
+
 def prepare(query: str) -> PreparedDocument:
+    """The document for `query`, parsed and validated once per distinct text."""
+    if len(query) > _MAX_CACHED_QUERY_LENGTH:
+        return _prepare(query)
+    return _prepare_cached(query)
+
+
+def _prepare(query: str) -> PreparedDocument:
     try:
         document = parse(query)
     except GraphQLError as error:
@@ -68,6 +78,9 @@ def prepare(query: str) -> PreparedDocument:
     if errors:
         return PreparedDocument(None, tuple(_coded(error, VALIDATION_FAILED) for error in errors))
     return PreparedDocument(document)
+
+
+_prepare_cached = lru_cache(maxsize=_DOCUMENT_CACHE_SIZE)(_prepare)
 
 
 def execute_document(

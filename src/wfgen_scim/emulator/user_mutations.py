@@ -114,17 +114,24 @@ def delete_user(db: Database, user_id: object) -> tuple[str, bool]:
 
 def set_hidden_flags(
     db: Database, pk: int, *, has_history: bool | None, sole_participant: bool | None
-) -> bool:
-    """Sets the flags standing for references the API does not show; False if no user."""
-    if db.scalar("SELECT 1 FROM users WHERE id = ?", (pk,)) is None:
-        return False
+) -> dict[str, bool] | None:
+    """Sets the flags standing for references the API does not show (None: keep).
+
+    Returns the user's flags afterwards, or None when there is no such user.
+    """
     if has_history is not None:
         db.execute("UPDATE users SET has_history = ? WHERE id = ?", (int(has_history), pk))
     if sole_participant is not None:
         db.execute(
             "UPDATE users SET sole_participant = ? WHERE id = ?", (int(sole_participant), pk)
         )
-    return True
+    flags = db.fetch_one("SELECT has_history, sole_participant FROM users WHERE id = ?", (pk,))
+    if flags is None:
+        return None
+    return {
+        "hasHistory": bool(flags["has_history"]),
+        "soleParticipant": bool(flags["sole_participant"]),
+    }
 
 
 def _user_state(db: Database, user_id: object) -> Row:

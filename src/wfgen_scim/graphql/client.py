@@ -30,7 +30,7 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_after_delay,
-    wait_exponential_jitter,
+    wait_random_exponential,
 )
 
 from ..config import WorkflowGenSettings
@@ -80,17 +80,18 @@ class GraphQLClient:
             ssl_context = ssl.create_default_context(cafile=s.ca_file) if s.verify_tls else False
         # Bounding the connection pool bounds the in-flight calls to WorkflowGen; waiting
         # for a free connection counts against the request timeout, so overload fails fast.
-        connector = aiohttp.TCPConnector(limit=s.max_connections, ssl=ssl_context)
         timeout = aiohttp.ClientTimeout(total=s.timeout_seconds)
-        self._http = aiohttp.ClientSession(connector=connector, timeout=timeout)
         transport = AIOHTTPTransport(
             url=str(s.url),
             ssl=ssl_context,
             client_session_args={
-                "connector": connector,
-                "connector_owner": False,
+                "connector": aiohttp.TCPConnector(limit=s.max_connections, ssl=ssl_context),
                 "timeout": timeout,
             },
+        )
+        # A separate small session for the token endpoint and the SDL download.
+        self._http = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=4, ssl=ssl_context), timeout=timeout
         )
         self._client = Client(
             transport=transport, fetch_schema_from_transport=False, execute_timeout=None
@@ -144,7 +145,7 @@ class GraphQLClient:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(s.retry_attempts)
                 | stop_after_delay(s.retry_budget_seconds),
-                wait=wait_exponential_jitter(initial=0.1, max=1.0),
+                wait=wait_random_exponential(multiplier=0.1, max=1.0),
                 retry=retry_if_exception(retryable),
                 reraise=True,
             ):

@@ -1,0 +1,160 @@
+"""The proxy in front of a real emulator, both over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import HttpUrl, SecretStr
+
+from wfgen_scim.config import ScimSettings, UpstreamAuthMode, WorkflowGenSettings
+from wfgen_scim.emulator import EmulatorSettings
+from wfgen_scim.graphql import WorkflowGen
+from wfgen_scim.translators.models import CORE_USER, ENTERPRISE_USER
+
+TOKEN = "test-secret-token-0123456789"
+BASE = "/scim/v2"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+SCIM_JSON = "application/scim+json"
+
+
+def upstream_settings(url: str, **overrides: Any) -> WorkflowGenSettings:
+    emulator = EmulatorSettings()
+    values: dict[str, Any] = {
+        "url": HttpUrl(url),
+        "directory": emulator.directory_name,
+        "auth": UpstreamAuthMode.basic,
+        "username": emulator.admin_username,
+        "password": SecretStr(emulator.admin_password),
+        "timeout_seconds": 2.0,
+        "retry_attempts": 3,
+        "retry_budget_seconds": 2.0,
+    }
+    values.update(overrides)
+    return WorkflowGenSettings(**values)
+
+
+def scim_settings(**overrides: Any) -> ScimSettings:
+    return ScimSettings(token=SecretStr(TOKEN), **overrides)
+
+
+class Upstream:
+    """The emulator's test controls: round-trip counters, fault knobs, fixtures."""
+
+    def __init__(self, server: TestServer) -> None:
+        self.server = server
+        self.client = TestClient(server)
+
+    @property
+    def graphql_url(self) -> str:
+        return str(self.server.make_url("/wfgen/graphql"))
+
+    async def stats(self) -> dict[str, Any]:
+        response = await self.client.get("/wfgen/stats")
+        body: dict[str, Any] = await response.json()
+        return body
+
+    async def reset_stats(self) -> None:
+        await self.client.delete("/wfgen/stats")
+
+    async def round_trips(self) -> int:
+        return int((await self.stats())["requests"])
+
+    async def knobs(self, **values: Any) -> None:
+        response = await self.client.put("/wfgen/emulator/knobs", json=values)
+        assert response.status == 200, await response.text()
+
+    async def add_directory(self, name: str) -> str:
+        response = await self.client.post("/wfgen/emulator/directories", json={"name": name})
+        assert response.status == 201, await response.text()
+        return str((await response.json())["id"])
+
+    async def set_flags(self, user_id: str, **flags: bool) -> None:
+        response = await self.client.post(f"/wfgen/emulator/users/{user_id}/flags", json=flags)
+        assert response.status == 200, await response.text()
+
+    async def graphql(self, query: str, variables: dict[str, Any] | None = None) -> Any:
+        emulator = EmulatorSettings()
+        credentials = f"{emulator.admin_username}:{emulator.admin_password}".encode()
+        response = await self.client.post(
+            "/wfgen/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": "Basic " + base64.b64encode(credentials).decode()},
+        )
+        body = await response.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+
+class Scim:
+    """A SCIM client speaking to the proxy the way Entra does."""
+
+    def __init__(self, client: TestClient, upstream: Upstream) -> None:
+        self.client = client
+        self.upstream = upstream
+        self.headers = {"Authorization": f"Bearer {TOKEN}"}
+
+    async def request(
+        self, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any, Any]:
+        """(status, JSON body or None, response headers)."""
+        merged = {**self.headers, **(headers or {})}
+        kwargs: dict[str, Any] = {"headers": merged}
+        if body is not None:
+            kwargs["json"] = body
+            merged.setdefault("Content-Type", SCIM_JSON)
+        response = await self.client.request(method, BASE + path, **kwargs)
+        text = await response.text()
+        payload = json.loads(text) if text else None
+        return response.status, payload, response.headers
+
+    async def get(self, path: str, **kw: Any) -> tuple[int, Any, Any]:
+        return await self.request("GET", path, **kw)
+
+    async def post(self, path: str, body: Any, **kw: Any) -> tuple[int, Any, Any]:
+        return await self.request("POST", path, body, **kw)
+
+    async def put(self, path: str, body: Any, **kw: Any) -> tuple[int, Any, Any]:
+        return await self.request("PUT", path, body, **kw)
+
+    async def patch(
+        self, path: str, *operations: dict[str, Any], **kw: Any
+    ) -> tuple[int, Any, Any]:
+        return await self.request(
+            "PATCH", path, {"schemas": [PATCH_OP], "Operations": list(operations)}, **kw
+        )
+
+    async def delete(self, path: str, **kw: Any) -> tuple[int, Any, Any]:
+        return await self.request("DELETE", path, **kw)
+
+    async def create_user(self, user_name: str, **attributes: Any) -> dict[str, Any]:
+        status, body, _ = await self.post("/Users", new_user(user_name, **attributes))
+        assert status == 201, body
+        created: dict[str, Any] = body
+        return created
+
+
+def new_user(user_name: str, **attributes: Any) -> dict[str, Any]:
+    """A create body shaped like Entra's default mapping (entra-dialect.md)."""
+    return {
+        "schemas": [CORE_USER, ENTERPRISE_USER],
+        "externalId": attributes.pop("externalId", f"ext-{user_name}"),
+        "userName": user_name,
+        "active": True,
+        "displayName": attributes.pop("displayName", user_name.split("@")[0]),
+        "emails": [{"primary": True, "type": "work", "value": f"mail.{user_name}"}],
+        "meta": {"resourceType": "User"},
+        "name": {"formatted": "Given Family", "familyName": "Family", "givenName": "Given"},
+        "roles": [],
+        **attributes,
+    }
+
+
+StartStack = Callable[..., Awaitable[Scim]]
+
+
+def workflowgen_for(upstream: Upstream, **overrides: Any) -> WorkflowGen:
+    return WorkflowGen(upstream_settings(upstream.graphql_url, **overrides))

@@ -1,0 +1,99 @@
+"""WorkflowGen failing under the proxy: retries that never duplicate, fast 503s."""
+
+import time
+
+from tests.harness import Scim, StartStack, new_user
+
+
+async def _users_named(scim: Scim, user_name: str) -> int:
+    data = await scim.upstream.graphql(
+        "query ($f: UserFilterInput) { users(filter: $f) { totalCount } }",
+        {"f": {"userName": user_name}},
+    )
+    return int(data["users"]["totalCount"])
+
+
+async def test_a_query_is_retried_after_a_503_and_a_dropped_connection(scim: Scim) -> None:
+    await scim.create_user("retry@contoso.com")
+    for knob in ("fail_next", "drop_next"):
+        await scim.upstream.knobs(**{knob: 1})
+        await scim.upstream.reset_stats()
+        status, body, _ = await scim.get('/Users?filter=userName eq "retry@contoso.com"')
+        assert (status, body["totalResults"]) == (200, 1), knob
+        assert await scim.upstream.round_trips() == 2, knob
+
+
+async def test_a_create_whose_answer_is_lost_converges_without_a_duplicate(scim: Scim) -> None:
+    await scim.upstream.knobs(commit_then_fail_next=1)
+    status, body, headers = await scim.post("/Users", new_user("lost@contoso.com"))
+    assert status == 201, body
+    assert body["userName"] == "lost@contoso.com"
+    assert headers["Location"].endswith(body["id"])
+    assert await _users_named(scim, "lost@contoso.com") == 1
+    stats = await scim.upstream.stats()
+    # The create ran once; the proxy then looked the name up instead of re-sending it.
+    assert stats["operations"]["createUser"] == 1
+
+
+async def test_a_create_refused_with_503_is_sent_again_once_proven_absent(scim: Scim) -> None:
+    await scim.upstream.knobs(fail_next=1)
+    status, body, _ = await scim.post("/Users", new_user("again@contoso.com"))
+    assert status == 201, body
+    assert await _users_named(scim, "again@contoso.com") == 1
+
+
+async def test_entra_retrying_a_create_after_a_lost_answer_gets_409_not_a_duplicate(
+    scim: Scim,
+) -> None:
+    # If even the settling fails, Entra sees a 503 and retries in a later cycle.
+    await scim.upstream.knobs(commit_then_fail_next=1, drop_next=0)
+    await scim.upstream.knobs(commit_then_fail_next=1)
+    first, _, _ = await scim.post("/Users", new_user("twice@contoso.com"))
+    assert first == 201
+    second, body, _ = await scim.post("/Users", new_user("twice@contoso.com"))
+    assert (second, body["scimType"]) == (409, "uniqueness")
+    assert await _users_named(scim, "twice@contoso.com") == 1
+
+
+async def test_updates_and_deletes_whose_answers_are_lost_are_safely_resent(scim: Scim) -> None:
+    user = await scim.create_user("resend@contoso.com")
+    await scim.upstream.knobs(commit_then_fail_next=1)
+    status, body, _ = await scim.patch(
+        f"/Users/{user['id']}", {"op": "Replace", "path": "title", "value": "Resent"}
+    )
+    assert (status, body["title"]) == (200, "Resent")
+    await scim.upstream.knobs(commit_then_fail_next=1)
+    status, _, _ = await scim.delete(f"/Users/{user['id']}")
+    assert status == 204
+    assert (await scim.get(f"/Users/{user['id']}"))[0] == 404
+
+
+async def test_workflowgen_down_is_a_fast_503_with_retry_after(scim: Scim) -> None:
+    await scim.create_user("down@contoso.com")
+    await scim.upstream.knobs(fail_rate=1.0)
+    started = time.monotonic()
+    status, body, headers = await scim.get('/Users?filter=userName eq "down@contoso.com"')
+    assert (status, body["status"]) == (503, "503")
+    assert int(headers["Retry-After"]) > 0
+    assert time.monotonic() - started < 5  # the retry budget, not a hang
+    status, body, _ = await scim.post("/Users", new_user("never@contoso.com"))
+    assert status == 503
+    await scim.upstream.knobs(fail_rate=0.0)
+    assert await _users_named(scim, "never@contoso.com") == 0
+
+
+async def test_a_slow_workflowgen_times_out_into_a_503(start_stack: StartStack) -> None:
+    scim = await start_stack(timeout_seconds=0.2, retry_attempts=2, retry_budget_seconds=1.0)
+    await scim.upstream.knobs(latency_ms=600)
+    status, _, headers = await scim.get('/Users?filter=userName eq "slow@contoso.com"')
+    assert status == 503
+    assert "Retry-After" in headers
+    await scim.upstream.knobs(latency_ms=0)
+
+
+async def test_workflowgen_dying_under_a_running_proxy_answers_503(scim: Scim) -> None:
+    await scim.upstream.client.close()
+    await scim.upstream.server.close()
+    status, body, headers = await scim.get("/Users")
+    assert (status, body["status"]) == (503, "503")
+    assert "Retry-After" in headers
