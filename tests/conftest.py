@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,11 +16,11 @@ from wfgen_scim.proxy.app import build_app
 
 
 @pytest.fixture
-async def upstream(aiohttp_server: AiohttpServer) -> Upstream:
+async def upstream(aiohttp_server: AiohttpServer) -> AsyncIterator[Upstream]:
     server: TestServer = await aiohttp_server(build_emulator(EmulatorSettings()))
     controls = Upstream(server)
     await controls.client.start_server()
-    yield controls  # type: ignore[misc]
+    yield controls
     await controls.client.close()
 
 

@@ -92,7 +92,7 @@ class Upstream:
 class Scim:
     """A SCIM client speaking to the proxy the way Entra does."""
 
-    def __init__(self, client: TestClient, upstream: Upstream) -> None:
+    def __init__(self, client: TestClient[Any, Any], upstream: Upstream) -> None:
         self.client = client
         self.upstream = upstream
         self.headers = {"Authorization": f"Bearer {TOKEN}"}

@@ -66,3 +66,9 @@ async def test_serve_reports_its_url_and_runs_until_cancelled() -> None:
     server.cancel()
     with pytest.raises(asyncio.CancelledError):
         await server
+
+
+@pytest.mark.parametrize("argv", [["--bearer-token", "=reader"], ["--oauth-client", "id-only"]])
+def test_malformed_credential_flags_are_usage_errors(argv: list[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse(*argv)

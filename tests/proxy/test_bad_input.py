@@ -254,9 +254,9 @@ def _variants(value: Any) -> Iterator[Any]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             for broken in _variants(item):
-                copy_ = copy.deepcopy(value)
-                copy_[index] = broken
-                yield copy_
+                copied = copy.deepcopy(value)
+                copied[index] = broken
+                yield copied
 
 
 async def test_mutated_entra_requests_never_get_a_500(scim: Scim) -> None:

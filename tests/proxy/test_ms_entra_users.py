@@ -19,7 +19,8 @@ async def test_test_connection_and_filters_find_or_miss(scim: Scim) -> None:
 
     status, body, _ = await scim.get('/Users?filter=userName eq "c0ffee00-not-there"')
     assert (status, body["totalResults"], body["Resources"]) == (200, 0, [])
-    assert body["startIndex"] == 1 and body["itemsPerPage"] == 0
+    assert body["startIndex"] == 1
+    assert body["itemsPerPage"] == 0
 
     # Entra URL-encodes with '+' or %20 for spaces; values compare case-insensitively.
     for query in (
@@ -381,7 +382,9 @@ async def test_attributes_and_excluded_attributes(scim: Scim) -> None:
         "emails": [{"value": "mail.proj@contoso.com"}],
     }
     _, body, _ = await scim.get(f"/Users/{user['id']}?excludedAttributes=emails,name,meta")
-    assert "emails" not in body and "name" not in body and "meta" not in body
+    assert "emails" not in body
+    assert "name" not in body
+    assert "meta" not in body
     assert body["userName"] == "proj@contoso.com"
 
 
@@ -394,4 +397,6 @@ async def test_patch_response_is_the_full_resource_with_patch_schema_only(scim: 
         headers={"Content-Type": "application/json; charset=utf-8"},
     )
     assert status == 200
-    assert body["id"] == user["id"] and body["title"] == "X" and body["userName"]
+    assert body["id"] == user["id"]
+    assert body["title"] == "X"
+    assert body["userName"]

@@ -42,7 +42,8 @@ async def test_user_lifecycle_round_trips(scim: Scim) -> None:
         f"/Users/{user['id']}",
         {"op": "Add", "path": f"{ENTERPRISE_USER}:manager", "value": boss["id"]},
     )
-    assert status == 200 and body[ENTERPRISE_USER]["manager"]["value"] == boss["id"]
+    assert status == 200
+    assert body[ENTERPRISE_USER]["manager"]["value"] == boss["id"]
     stats = await _count(scim)
     assert stats["requests"] == 2
     assert stats["operations"] == {"users": 1, "updateUser": 1}
