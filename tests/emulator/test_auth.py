@@ -187,3 +187,12 @@ async def test_non_administrator_reads_but_cannot_mutate(emulator: Emulator) -> 
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
     found = await emulator.data('{ user(userName: "mallory") { id } }')
     assert found["user"] is None
+
+
+async def test_non_ascii_credentials_are_401_not_500(emulator: Emulator) -> None:
+    headers = {"Authorization": "Basic d2ZnZW5fYWRtaW46é"}
+    assert await refused(emulator, headers) == (401, ["UNAUTHENTICATED"])
+    status, body = await request_token(
+        emulator, data={"grant_type": "client_credentials"}, headers=headers
+    )
+    assert (status, body) == (401, {"error": "invalid_client"})

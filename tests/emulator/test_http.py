@@ -57,12 +57,23 @@ async def test_get_refuses_mutations_without_executing(emulator: Emulator) -> No
     "body",
     [
         b"{not json",
+        b"\xff\xfe",
         b"[1, 2]",
         b'{"query": 42}',
         b'{"variables": {}}',
         b'{"query": "{ viewer { id } }", "variables": [1]}',
+        b'{"query": "query ($n: String) { user(userName: $n) { id } }",'
+        b' "variables": {"n": "\\ud800"}}',
     ],
-    ids=["not-json", "not-object", "query-not-string", "no-query", "variables-not-object"],
+    ids=[
+        "not-json",
+        "not-utf8",
+        "not-object",
+        "query-not-string",
+        "no-query",
+        "variables-not-object",
+        "lone-surrogate",
+    ],
 )
 async def test_malformed_bodies_are_400(emulator: Emulator, body: bytes) -> None:
     response = await emulator.client.post(

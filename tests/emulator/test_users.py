@@ -294,3 +294,10 @@ async def test_hidden_flags_endpoint_refuses_unknown_users(emulator: Emulator) -
         "/wfgen/emulator/users/VXNlcjo5OTk/flags", json={"hasHistory": True}
     )
     assert response.status == 404
+
+
+async def test_non_ascii_ids_are_unknown_ids(emulator: Emulator) -> None:
+    data = await emulator.data('{ user(id: "é") { id } group(id: "ü") { id } }')
+    assert data == {"user": None, "group": None}
+    assert codes(await update(emulator, id="é", firstName="x")) == ["NOT_FOUND"]
+    assert (await list_users(emulator, filter={"ids": ["é"]}))["items"] == []

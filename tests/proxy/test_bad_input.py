@@ -58,6 +58,16 @@ async def test_wrong_content_type_is_415(scim: Scim) -> None:
     assert_scim_error(response.status, await response.json(), 415)
 
 
+async def test_too_many_patch_operations_is_413(start_stack: Any) -> None:
+    scim = await start_stack(scim={"max_patch_operations": 3})
+    user = await scim.create_user("many@contoso.com")
+    operation = {"op": "replace", "path": "title", "value": "x"}
+    status, body, _ = await scim.patch(f"/Users/{user['id']}", *([operation] * 4))
+    assert_scim_error(status, body, 413)
+    status, _, _ = await scim.patch(f"/Users/{user['id']}", *([operation] * 3))
+    assert status == 200
+
+
 async def test_too_large_body_is_413(start_stack: Any) -> None:
     scim = await start_stack(scim={"max_body_bytes": 4096})
     status, body, _ = await scim.post(

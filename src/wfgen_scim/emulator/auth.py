@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -83,7 +82,7 @@ class Authenticator:
 def _basic_credentials(encoded: str) -> tuple[str, str]:
     try:
         decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # bad base64, non-ASCII input or non-UTF-8 bytes
         raise AuthFailure(401, Unauthenticated("Malformed Basic credentials")) from None
     user_name, separator, password = decoded.partition(":")
     if not separator:

@@ -96,7 +96,7 @@ def add_control_routes(app: web.Application) -> None:
 
 async def _json_object(request: web.Request) -> dict[str, Any]:
     try:
-        body = json.loads(await request.text())
+        body = json.loads(await request.read())
     except ValueError:
         raise _bad_request("The body is not valid JSON") from None
     if not isinstance(body, dict):

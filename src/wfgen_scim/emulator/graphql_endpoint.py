@@ -97,7 +97,7 @@ async def _read_graphql_request(request: web.Request) -> GraphQLRequest:
         if raw_variables:
             fields["variables"] = _json(raw_variables, "variables")
     else:
-        payload = _json(await request.text(), "body")
+        payload = _json(await request.read(), "body")
         if not isinstance(payload, dict):
             raise MalformedRequest("The body must be a JSON object")
         fields = payload
@@ -110,11 +110,17 @@ async def _read_graphql_request(request: web.Request) -> GraphQLRequest:
     operation_name = fields.get("operationName") or None
     if operation_name is not None and not isinstance(operation_name, str):
         raise MalformedRequest("'operationName' must be a string")
+    try:
+        # JSON may escape lone surrogates ("\ud800") that no UTF-8 store can hold; refuse
+        # them here rather than fail in the middle of a mutation.
+        json.dumps([query, variables], ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedRequest("Strings must be valid Unicode (no lone surrogates)") from None
     return GraphQLRequest(query, variables, operation_name)
 
 
-def _json(text: str, what: str) -> Any:
+def _json(text: str | bytes, what: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError:
+    except ValueError:  # includes bytes that are not UTF-8
         raise MalformedRequest(f"The {what} is not valid JSON") from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import Literal
 
 NodeType = Literal["User", "Group", "Directory"]
@@ -26,7 +25,7 @@ def decode_id(node_type: NodeType, node_id: object) -> int | None:
         # validate=True: the lenient decoder would silently drop stray characters and
         # accept many spellings of one id.
         text = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # bad base64, or non-ASCII text in or out
         return None
     prefix, _, number = text.partition(":")
     if prefix != node_type or not number.isdigit() or number != str(int(number)):

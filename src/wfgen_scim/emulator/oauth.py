@@ -7,7 +7,6 @@ Application of type Non Interactive Client.
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 import secrets
 import time
@@ -51,7 +50,7 @@ def _client_credentials(request: web.Request, form: Mapping[str, str]) -> tuple[
     if scheme.lower() == "basic" and encoded:
         try:
             decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # bad base64, non-ASCII input or non-UTF-8 bytes
             return "", ""
         client_id, _, secret = decoded.partition(":")
         return client_id, secret
@@ -62,7 +61,10 @@ def token_endpoint(issuer: TokenIssuer) -> Callable[[web.Request], Awaitable[web
     """The handler of POST /wfgen/emulator/oauth/token for `issuer`."""
 
     async def handle_token(request: web.Request) -> web.Response:
-        form = {key: str(value) for key, value in (await request.post()).items()}
+        try:
+            form = {key: str(value) for key, value in (await request.post()).items()}
+        except ValueError:  # a body that is not UTF-8
+            return web.json_response({"error": "invalid_request"}, status=400)
         if form.get("grant_type") != "client_credentials":
             return web.json_response({"error": "unsupported_grant_type"}, status=400)
         client_id, secret = _client_credentials(request, form)

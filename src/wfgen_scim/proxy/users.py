@@ -97,7 +97,9 @@ async def get_user(request: web.Request) -> web.Response:
 async def patch_user(request: web.Request) -> web.Response:
     wf = workflowgen(request)
     user_id = request.match_info["id"]
-    patch = parse_user_patch(await read_json(request))
+    patch = parse_user_patch(
+        await read_json(request), max_operations=settings(request).max_patch_operations
+    )
     record, found = await _existing(wf, user_id, *patch.manager_ids)
     changes = apply_user_patch(record, patch)
     if changes.get("manager_id"):

@@ -15,7 +15,11 @@ dotted or URN keys, value-path upserts and value-as-filter removal. What remains
 from collections.abc import Mapping
 from typing import Any
 
-from scim2_models import InvalidSyntaxException, InvalidValueException
+from scim2_models import (
+    InvalidSyntaxException,
+    InvalidValueException,
+    PayloadTooLargeException,
+)
 
 from .models import ENTERPRISE_USER
 
@@ -73,7 +77,7 @@ def normalize_resource(payload: Any, schema: str) -> dict[str, Any]:
     return body
 
 
-def normalize_patch(payload: Any) -> list[dict[str, Any]]:
+def normalize_patch(payload: Any, max_operations: int) -> list[dict[str, Any]]:
     """The operations of a PatchOp body, each in a form scim2-models reads as Entra means it.
 
     The list may come out empty (a request only about roles): that is a success with
@@ -86,6 +90,10 @@ def normalize_patch(payload: Any) -> list[dict[str, Any]]:
         raise InvalidSyntaxException(detail="a PATCH body needs an 'Operations' array")
     if not operations:
         raise InvalidValueException(detail="a PATCH body needs at least one operation")
+    if len(operations) > max_operations:
+        raise PayloadTooLargeException(
+            detail=f"{len(operations)} operations in one PATCH; the limit is {max_operations}"
+        )
     normalized: list[dict[str, Any]] = []
     for operation in operations:
         if not isinstance(operation, Mapping):

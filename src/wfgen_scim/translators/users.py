@@ -126,13 +126,13 @@ class UserPatch:
     manager_ids: frozenset[str]
 
 
-def parse_user_patch(payload: Any) -> UserPatch:
+def parse_user_patch(payload: Any, max_operations: int = 1000) -> UserPatch:
     """Validate a PATCH body and find the managers it may set.
 
     Knowing the managers before reading the user lets one upstream query fetch the user
     and check that every manager is a user of the directory.
     """
-    operations = normalize_patch(payload)
+    operations = normalize_patch(payload, max_operations)
     if not operations:
         return UserPatch(operations=None, manager_ids=frozenset())
     with ENTRA_POLICY:

@@ -1,0 +1,102 @@
+"""The instance config: TOML, environment overrides, secret files, errors naming the key."""
+
+from pathlib import Path
+
+import pytest
+
+from wfgen_scim.config import ConfigError, UpstreamAuthMode, load_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+MINIMAL = """
+[scim]
+token = "a-long-enough-secret-token"
+[workflowgen]
+url = "http://127.0.0.1:8081/wfgen/graphql"
+username = "wfgen_admin"
+password = "pw"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "instance.toml"
+    path.write_text(text)
+    return path
+
+
+def test_minimal_config_has_safe_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL), environ={})
+    assert config.scim.base_path == "/scim/v2"
+    assert config.workflowgen.auth is UpstreamAuthMode.basic
+    assert config.workflowgen.directory == "SCIM"
+    assert config.workflowgen.verify_tls is True
+
+
+def test_environment_overrides_and_secret_files(tmp_path: Path) -> None:
+    secret = tmp_path / "token"
+    secret.write_text("token-from-a-mounted-secret\n")
+    config = load_config(
+        write(tmp_path, MINIMAL),
+        environ={
+            "WFGEN_SCIM__SCIM__TOKEN_FILE": str(secret),
+            "WFGEN_SCIM__WORKFLOWGEN__DIRECTORY": "ENTRA",
+            "UNRELATED": "x",
+        },
+    )
+    assert config.scim.token.get_secret_value() == "token-from-a-mounted-secret"
+    assert config.workflowgen.directory == "ENTRA"
+
+
+def test_secrets_never_show_in_repr(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL), environ={})
+    text = repr(config) + str(config)
+    assert "a-long-enough-secret-token" not in text
+    assert "pw'" not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "environ", "message"),
+    [
+        (MINIMAL.replace('url = "http://127.0.0.1:8081/wfgen/graphql"', ""), {}, "workflowgen.url"),
+        (MINIMAL.replace("a-long-enough-secret-token", "short"), {}, "scim.token"),
+        (MINIMAL + 'bogus = "x"\n', {}, "workflowgen.bogus"),
+        (MINIMAL.replace('password = "pw"', ""), {}, "workflowgen.password"),
+        (MINIMAL.replace("[scim]", '[scim]\nbase_path = "scim"'), {}, "scim.base_path"),
+        (MINIMAL, {"WFGEN_SCIM__SCIM__PORT": "eighty"}, "scim.port"),
+        (MINIMAL, {"WFGEN_SCIM__NOPE": "1"}, "WFGEN_SCIM__NOPE"),
+        (MINIMAL, {"WFGEN_SCIM__SCIM__TOKEN_FILE": "/does/not/exist"}, "scim.token_file"),
+        (MINIMAL + "[[", {}, "not valid TOML"),
+        (
+            MINIMAL.replace('username = "wfgen_admin"', 'auth = "client_credentials"'),
+            {},
+            "workflowgen.token_endpoint",
+        ),
+    ],
+)
+def test_bad_config_fails_naming_the_key(
+    tmp_path: Path, text: str, environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text), environ=environ)
+    assert message in str(caught.value)
+    assert "a-long-enough-secret-token" not in str(caught.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.toml", environ={})
+
+
+def test_example_config_documents_every_setting(tmp_path: Path) -> None:
+    from wfgen_scim.config import InstanceConfig
+
+    text = (REPO / "config" / "example.toml").read_text()
+    for section_name, field in InstanceConfig.model_fields.items():
+        assert f"[{section_name}]" in text
+        section = field.annotation
+        for key in section.model_fields:  # type: ignore[union-attr]
+            assert f"{key} =" in text or f"{key}_file =" in text, f"{section_name}.{key}"
+    # And it loads, once its secret files exist.
+    secrets = {"WFGEN_SCIM__SCIM__TOKEN": "x" * 32, "WFGEN_SCIM__WORKFLOWGEN__PASSWORD": "pw"}
+    config = load_config(REPO / "config" / "example.toml", environ=secrets)
+    assert config.workflowgen.directory == "SCIM"

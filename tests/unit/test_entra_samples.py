@@ -1,0 +1,61 @@
+"""Every recorded Entra/validator payload under tests/samples, through the translators.
+
+Each sample names its source. A PATCH sample gives the WorkflowGen fields that must change
+when it is applied to BASE; a create sample gives the fields sent to WorkflowGen.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wfgen_scim.graphql.records import Ref, UserProfile, UserRecord
+from wfgen_scim.translators.users import apply_user_patch, parse_user_patch, profile_for_create
+
+SAMPLES = sorted((Path(__file__).parent.parent / "samples").glob("*.json"))
+
+BASE = UserRecord(
+    id="U1",
+    profile=UserProfile(
+        user_name="base@contoso.com",
+        active=True,
+        external_id="ext-1",
+        display_name="Base User",
+        given_name="Base",
+        family_name="User",
+        title="Old title",
+        email="base@contoso.com",
+        work_phone=None,
+        mobile_phone=None,
+        fax=None,
+        street_address=None,
+        postal_code=None,
+        office=None,
+        department="Old department",
+        employee_number="1",
+        manager_id="M1",
+    ),
+    manager=Ref("M1", "Manager One"),
+)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    sample: dict[str, Any] = json.loads(path.read_text())
+    assert sample["source"], f"{path.name} must say where it comes from"
+    return sample
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=[p.stem for p in SAMPLES])
+def test_sample(path: Path) -> None:
+    sample = _load(path)
+    if "patch" in sample:
+        changes = apply_user_patch(BASE, parse_user_patch(sample["patch"]))
+        assert dict(changes) == sample["changes"]
+    else:
+        assert dict(profile_for_create(sample["create"])) == sample["profile"]
+
+
+def test_there_are_samples_of_both_kinds() -> None:
+    kinds = {("patch" in _load(p)) for p in SAMPLES}
+    assert kinds == {True, False}

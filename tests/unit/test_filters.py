@@ -1,0 +1,100 @@
+"""SCIM filters -> WorkflowGen lookups; the unsupported ones are invalidFilter."""
+
+import pytest
+from scim2_models import InvalidFilterException
+
+from wfgen_scim.graphql.records import GroupQuery, Ref, UserProfile, UserQuery, UserRecord
+from wfgen_scim.translators.filters import group_filter, user_filter
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ('userName eq "Test_User"', UserQuery(user_name="Test_User")),
+        ('USERNAME EQ "x"', UserQuery(user_name="x")),
+        ('urn:ietf:params:scim:schemas:core:2.0:User:userName eq "q"', UserQuery(user_name="q")),
+        ('externalId eq "0a21"', UserQuery(external_id="0a21")),
+        ("externalId eq jyoung", UserQuery(external_id="jyoung")),
+        ('emails[type eq "work"].value eq "a@b"', UserQuery(email="a@b")),
+        ('emails.value eq "a@b"', UserQuery(email="a@b")),
+        ('active eq "True"', UserQuery(active=True)),
+        ("active eq false", UserQuery(active=False)),
+        ('id eq "U1"', UserQuery(ids=("U1",))),
+        ('userName eq "a\\"b"', UserQuery(user_name='a"b')),
+        ('userName eq "a" and userName eq "A"', UserQuery(user_name="a")),
+        ('userName eq "héllo wörld"', UserQuery(user_name="héllo wörld")),
+        ("", UserQuery()),
+    ],
+)
+def test_user_equalities_are_pushed_down(text: str, query: UserQuery) -> None:
+    parsed = user_filter(text)
+    assert parsed.query == query
+    assert not parsed.matches_nothing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'userName eq "a" and userName eq "b"',
+        'emails[type eq "home"].value eq "x"',
+        'id eq "a" and id eq "b"',
+        "active eq true and active eq false",
+    ],
+)
+def test_contradictions_match_nothing_without_asking(text: str) -> None:
+    assert user_filter(text).matches_nothing
+
+
+def test_manager_is_checked_on_the_candidates() -> None:
+    parsed = user_filter('id eq "U1" and manager eq "M1"')
+    assert parsed.query == UserQuery(ids=("U1",))
+    managed = UserRecord("U1", UserProfile(user_name="u"), manager=Ref("M1"))
+    other = UserRecord("U1", UserProfile(user_name="u"), manager=Ref("M2"))
+    unmanaged = UserRecord("U1", UserProfile(user_name="u"))
+    assert parsed.accepts(managed)
+    assert not parsed.accepts(other)
+    assert not parsed.accepts(unmanaged)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'userName co "x"',
+        'userName sw "x"',
+        'userName ne "x"',
+        'userName eq "a" or userName eq "b"',
+        'not (userName eq "a")',
+        "userName pr",
+        'nickName eq "x"',
+        'manager eq "M1"',
+        "userName eq",
+        'userName eq "x" and (',
+        "active eq 3",
+        'meta.lastModified gt "2011-05-13T04:42:34Z"',
+    ],
+)
+def test_unsupported_user_filters(text: str) -> None:
+    with pytest.raises(InvalidFilterException):
+        user_filter(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "members"),
+    [
+        ('displayName eq "Sales"', GroupQuery(display_name="Sales"), ()),
+        ('externalId eq "e1"', GroupQuery(external_id="e1"), ()),
+        ('id eq "G1" and members eq "U1"', GroupQuery(ids=("G1",), member_id="U1"), ("U1",)),
+        ('members[value eq "U1"]', GroupQuery(member_id="U1"), ("U1",)),
+        ('members.value eq "U1"', GroupQuery(member_id="U1"), ("U1",)),
+    ],
+)
+def test_group_filters(text: str, query: GroupQuery, members: tuple[str, ...]) -> None:
+    parsed = group_filter(text)
+    assert parsed.query == query
+    assert parsed.member_ids == members
+
+
+@pytest.mark.parametrize("text", ['displayName co "S"', 'description eq "x"', "members pr"])
+def test_unsupported_group_filters(text: str) -> None:
+    with pytest.raises(InvalidFilterException):
+        group_filter(text)
