@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -196,3 +197,29 @@ async def test_non_ascii_credentials_are_401_not_500(emulator: Emulator) -> None
         emulator, data={"grant_type": "client_credentials"}, headers=headers
     )
     assert (status, body) == (401, {"error": "invalid_client"})
+
+
+async def test_undecodable_impersonation_header_is_403_not_500(emulator: Emulator) -> None:
+    # aiohttp's client cannot send non-UTF-8 header bytes, so speak HTTP by hand.
+    body = b'{"query": "{ viewer { id } }"}'
+    request = b"\r\n".join(
+        [
+            b"POST /wfgen/graphql HTTP/1.1",
+            b"Host: 127.0.0.1",
+            b"Authorization: Bearer emulator-access-token",
+            b"x-wfgen-impersonate-username: \xff\xfe",
+            b"Content-Type: application/json",
+            b"Content-Length: %d" % len(body),
+            b"Connection: close",
+            b"",
+            body,
+        ]
+    )
+    reader, writer = await asyncio.open_connection("127.0.0.1", emulator.client.port)
+    writer.write(request)
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    assert answer.startswith(b"HTTP/1.1 403 ")
+    assert b'"FORBIDDEN"' in answer

@@ -7,7 +7,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .database import Database
+from .database import Database, Row
 from .errors import EmulatorError, Forbidden, Unauthenticated
 from .oauth import TokenIssuer
 from .settings import EmulatorSettings
@@ -44,7 +44,7 @@ class Authenticator:
 
     def authenticate(self, db: Database, headers: Mapping[str, str]) -> Actor:
         caller_name = self._caller_name(headers.get("Authorization", ""))
-        caller = find_user_by_name(db, caller_name)
+        caller = _find_user(db, caller_name)
         # The account's user may have been deleted or archived (renamed) since start-up.
         if caller is None or caller["archived"]:
             raise AuthFailure(401, Unauthenticated(f"Unknown account {caller_name!r}"))
@@ -55,7 +55,7 @@ class Authenticator:
             raise AuthFailure(
                 403, Forbidden(f"{caller['userName']!r} is not allowed to impersonate users")
             )
-        target = find_user_by_name(db, impersonated)
+        target = _find_user(db, impersonated)
         if target is None:
             raise AuthFailure(403, Forbidden(f"Cannot impersonate unknown user {impersonated!r}"))
         return Actor(target["pk"], target["userName"], bool(target["isAdmin"]))
@@ -77,6 +77,16 @@ class Authenticator:
                 return user_name_or_none
             raise AuthFailure(401, Unauthenticated("Invalid or expired access token"))
         raise AuthFailure(401, Unauthenticated("Authentication required (Basic or Bearer)"))
+
+
+def _find_user(db: Database, user_name: str) -> Row | None:
+    try:
+        user_name.encode("utf-8")
+    except UnicodeEncodeError:
+        # aiohttp keeps header bytes that are not UTF-8 as lone surrogates; no user has
+        # such a name, and SQLite could not even take it as a parameter.
+        return None
+    return find_user_by_name(db, user_name)
 
 
 def _basic_credentials(encoded: str) -> tuple[str, str]:

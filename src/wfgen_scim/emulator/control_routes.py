@@ -101,6 +101,10 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
         raise _bad_request("The body is not valid JSON") from None
     if not isinstance(body, dict):
         raise _bad_request("The body must be a JSON object")
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise _bad_request("Strings must be valid Unicode (no lone surrogates)") from None
     return body
 
 
