@@ -1,7 +1,8 @@
 """Every recorded Entra/validator payload under tests/samples, through the translators.
 
-Each sample names its source. A PATCH sample gives the WorkflowGen fields that must change
-when it is applied to BASE; a create sample gives the fields sent to WorkflowGen.
+Each sample names its source. A user PATCH sample gives the WorkflowGen fields that must
+change when it is applied to BASE; a create sample gives the fields sent to WorkflowGen; a
+group PATCH sample gives the membership deltas and group fields it folds into.
 """
 
 import json
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from wfgen_scim.graphql.records import Ref, UserProfile, UserRecord
+from wfgen_scim.translators.groups import parse_group_patch
 from wfgen_scim.translators.users import apply_user_patch, parse_user_patch, profile_for_create
 
 SAMPLES = sorted((Path(__file__).parent.parent / "samples").glob("*.json"))
@@ -52,10 +54,21 @@ def test_sample(path: Path) -> None:
     if "patch" in sample:
         changes = apply_user_patch(BASE, parse_user_patch(sample["patch"]))
         assert dict(changes) == sample["changes"]
+    elif "group_patch" in sample:
+        patch = parse_group_patch(sample["group_patch"])
+        assert {
+            "profile": dict(patch.profile),
+            "add": list(patch.add),
+            "remove": list(patch.remove),
+            "remove_all": patch.remove_all,
+            "replace_members": (
+                None if patch.replace_members is None else list(patch.replace_members)
+            ),
+        } == sample["expect"]
     else:
         assert dict(profile_for_create(sample["create"])) == sample["profile"]
 
 
-def test_there_are_samples_of_both_kinds() -> None:
-    kinds = {("patch" in _load(p)) for p in SAMPLES}
-    assert kinds == {True, False}
+def test_there_are_samples_of_every_kind() -> None:
+    kinds = {next(k for k in ("patch", "group_patch", "create") if k in _load(p)) for p in SAMPLES}
+    assert kinds == {"patch", "group_patch", "create"}

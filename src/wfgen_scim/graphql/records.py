@@ -110,3 +110,12 @@ class Page(Generic[T]):
 
     total: int
     items: list[T] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCheck:
+    """Before a membership change: the group (None if it is not ours) and which of the
+    given user ids are users of our directory."""
+
+    group: GroupRecord | None
+    users: dict[str, Ref]

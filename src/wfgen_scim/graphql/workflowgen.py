@@ -7,6 +7,7 @@ user by accident: such objects simply do not exist at this interface.
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..config import WorkflowGenSettings
@@ -17,6 +18,7 @@ from .errors import (
     UpstreamNotFound,
     UpstreamOutcomeUnknown,
 )
+from .groups import Groups
 from .mapping import in_scope, user_filter, user_from_wire, user_input
 from .operations import load
 from .paging import MAX_PAGE_SIZE, plan_pages
@@ -32,6 +34,7 @@ class WorkflowGen:
         self.settings = settings
         self.client = client or GraphQLClient(settings)
         self._directory_id: str | None = None
+        self.groups = Groups(self.client, lambda: self.directory_id)
 
     async def start(self) -> None:
         """Connect and resolve the directory once, so no request pays for it."""
@@ -64,13 +67,15 @@ class WorkflowGen:
 
     # Users -------------------------------------------------------------------------------
 
-    async def find_users(self, query: UserQuery, window: PageWindow) -> Page[UserRecord]:
+    async def find_users(
+        self, query: UserQuery, window: PageWindow, *, with_groups: bool = False
+    ) -> Page[UserRecord]:
         """One window of the directory's users matching `query`, and how many match."""
         plan = plan_pages(window)
         wires: list[dict[str, Any]] = []
         total = 0
         for number, size in plan.pages:
-            data = await self._users_page(query, number, size)
+            data = await self._users_page(query, number, size, with_groups)
             total = data["totalCount"]
             wires.extend(data["items"])
             if not data["hasNextPage"]:
@@ -81,7 +86,9 @@ class WorkflowGen:
         hidden = len(selected) - len(items)
         return Page(total=max(total - hidden, len(items)), items=items)
 
-    async def get_users(self, ids: Sequence[str]) -> dict[str, UserRecord]:
+    async def get_users(
+        self, ids: Sequence[str], *, with_groups: bool = False
+    ) -> dict[str, UserRecord]:
         """The users among `ids` that exist for the proxy, by id. One round trip."""
         unique = tuple(dict.fromkeys(i for i in ids if i))
         if not unique:
@@ -89,14 +96,14 @@ class WorkflowGen:
         found: dict[str, UserRecord] = {}
         for start in range(0, len(unique), MAX_PAGE_SIZE):
             chunk = unique[start : start + MAX_PAGE_SIZE]
-            data = await self._users_page(UserQuery(ids=chunk), 1, len(chunk))
+            data = await self._users_page(UserQuery(ids=chunk), 1, len(chunk), with_groups)
             for wire in data["items"]:
                 if in_scope(wire, self.directory_id):
                     found[wire["id"]] = user_from_wire(wire)
         return found
 
-    async def get_user(self, user_id: str) -> UserRecord | None:
-        return (await self.get_users([user_id])).get(user_id)
+    async def get_user(self, user_id: str, *, with_groups: bool = False) -> UserRecord | None:
+        return (await self.get_users([user_id], with_groups=with_groups)).get(user_id)
 
     async def create_user(self, profile: UserProfile) -> UserRecord:
         """Create a user; a create whose answer was lost converges instead of duplicating.
@@ -110,7 +117,7 @@ class WorkflowGen:
         for attempt in range(2):
             try:
                 data = await self.client.execute(load("CreateUser"), variables)
-                return user_from_wire(data["createUser"]["user"])
+                return replace(user_from_wire(data["createUser"]["user"]), groups=())
             except (UpstreamOutcomeUnknown, UpstreamConflict) as exc:
                 if isinstance(exc, UpstreamConflict) and attempt == 0:
                     raise
@@ -130,9 +137,11 @@ class WorkflowGen:
                 log.warning("create of a user lost its answer and did not happen; re-sending")
         raise AssertionError("unreachable")
 
-    async def update_user(self, user_id: str, profile: UserProfile) -> UserRecord:
+    async def update_user(
+        self, user_id: str, profile: UserProfile, *, with_groups: bool = False
+    ) -> UserRecord:
         # Every field is written with an absolute value, so a retried update is harmless.
-        variables = {"input": {"id": user_id, **user_input(profile)}}
+        variables = {"withGroups": with_groups, "input": {"id": user_id, **user_input(profile)}}
         data = await self.client.execute(load("UpdateUser"), variables, resend_safe=True)
         return user_from_wire(data["updateUser"]["user"])
 
@@ -149,12 +158,15 @@ class WorkflowGen:
 
     # Helpers -----------------------------------------------------------------------------
 
-    async def _users_page(self, query: UserQuery, number: int, size: int) -> dict[str, Any]:
+    async def _users_page(
+        self, query: UserQuery, number: int, size: int, with_groups: bool
+    ) -> dict[str, Any]:
         data = await self.client.execute(
             load("Users"),
             {
                 "page": {"number": number, "size": size},
                 "filter": user_filter(query, self.directory_id),
+                "withGroups": with_groups,
             },
         )
         users: dict[str, Any] = data["users"]

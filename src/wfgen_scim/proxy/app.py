@@ -4,7 +4,7 @@ from aiohttp import web
 
 from ..config import ScimSettings
 from ..graphql import WorkflowGen
-from . import discovery, health, users
+from . import discovery, groups, health, users
 from .auth import bearer_auth
 from .errors import scim_errors
 from .logs import access_log
@@ -33,6 +33,7 @@ def build_app(
     app[WORKFLOWGEN] = wf
     for prefix in prefixes:
         users.add_routes(app, prefix)
+        groups.add_routes(app, prefix)
         discovery.add_routes(app, prefix)
     health.add_routes(app)
     if manage_upstream:

@@ -35,9 +35,9 @@ def _render(request: web.Request, record: UserRecord, projection: Projection) ->
 
 
 async def _existing(
-    wf: WorkflowGen, user_id: str, *also: str
+    wf: WorkflowGen, user_id: str, *also: str, with_groups: bool = False
 ) -> tuple[UserRecord, dict[str, UserRecord]]:
-    found = await wf.get_users([user_id, *also])
+    found = await wf.get_users([user_id, *also], with_groups=with_groups)
     record = found.get(user_id)
     if record is None:
         raise NotFoundException(detail=f"user {user_id} not found")
@@ -61,16 +61,18 @@ async def list_users(request: web.Request) -> web.Response:
         default=scim.default_page_size,
         maximum=scim.max_page_size,
     )
+    projection = _projection(request)
     page: Page[UserRecord]
     if wanted.matches_nothing:
         page = Page(total=0)
     elif wanted.needs_check:
         # The indexed equality (id, userName, externalId) leaves a handful of candidates.
-        candidates = await wf.find_users(wanted.query, PageWindow(1, scim.max_page_size))
+        candidates = await wf.find_users(
+            wanted.query, PageWindow(1, scim.max_page_size), with_groups=projection.wants("groups")
+        )
         page = select(candidates.items, wanted.accepts, window)
     else:
-        page = await wf.find_users(wanted.query, window)
-    projection = _projection(request)
+        page = await wf.find_users(wanted.query, window, with_groups=projection.wants("groups"))
     resources = [_render(request, record, projection) for record in page.items]
     return scim_json(list_response(resources, page.total, window.start_index))
 
@@ -90,8 +92,11 @@ async def create_user(request: web.Request) -> web.Response:
 
 
 async def get_user(request: web.Request) -> web.Response:
-    record, _ = await _existing(workflowgen(request), request.match_info["id"])
-    return scim_json(_render(request, record, _projection(request)))
+    projection = _projection(request)
+    record, _ = await _existing(
+        workflowgen(request), request.match_info["id"], with_groups=projection.wants("groups")
+    )
+    return scim_json(_render(request, record, projection))
 
 
 async def patch_user(request: web.Request) -> web.Response:
@@ -100,13 +105,15 @@ async def patch_user(request: web.Request) -> web.Response:
     patch = parse_user_patch(
         await read_json(request), max_operations=settings(request).max_patch_operations
     )
-    record, found = await _existing(wf, user_id, *patch.manager_ids)
+    projection = _projection(request)
+    groups = projection.wants("groups")
+    record, found = await _existing(wf, user_id, *patch.manager_ids, with_groups=groups)
     changes = apply_user_patch(record, patch)
     if changes.get("manager_id"):
         _check_manager(changes["manager_id"], found)
     if changes:
-        record = await wf.update_user(user_id, changes)
-    return scim_json(_render(request, record, _projection(request)))
+        record = await wf.update_user(user_id, changes, with_groups=groups)
+    return scim_json(_render(request, record, projection))
 
 
 async def replace_user(request: web.Request) -> web.Response:
@@ -114,13 +121,16 @@ async def replace_user(request: web.Request) -> web.Response:
     user_id = request.match_info["id"]
     replacement = profile_for_replace(await read_json(request))
     manager_id = replacement.get("manager_id")
-    record, found = await _existing(wf, user_id, *([manager_id] if manager_id else []))
+    projection = _projection(request)
+    groups = projection.wants("groups")
+    also = [manager_id] if manager_id else []
+    record, found = await _existing(wf, user_id, *also, with_groups=groups)
     changes = changed_fields(record.profile, replacement)
     if changes.get("manager_id"):
         _check_manager(changes["manager_id"], found)
     if changes:
-        record = await wf.update_user(user_id, changes)
-    return scim_json(_render(request, record, _projection(request)))
+        record = await wf.update_user(user_id, changes, with_groups=groups)
+    return scim_json(_render(request, record, projection))
 
 
 async def delete_user(request: web.Request) -> web.Response:

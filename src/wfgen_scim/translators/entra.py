@@ -12,7 +12,7 @@ dotted or URN keys, value-path upserts and value-as-filter removal. What remains
   the resource it was posted to.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from scim2_models import (
@@ -83,6 +83,16 @@ def normalize_patch(payload: Any, max_operations: int) -> list[dict[str, Any]]:
     The list may come out empty (a request only about roles): that is a success with
     nothing to change. A body with no operations at all is refused, as RFC 7644 asks.
     """
+    normalized: list[dict[str, Any]] = []
+    for op, path, value, has_value in patch_operations(payload, max_operations):
+        normalized.extend(_normalize_operation(op, path, value, has_value))
+    return normalized
+
+
+def patch_operations(
+    payload: Any, max_operations: int
+) -> Iterator[tuple[str, str | None, Any, bool]]:
+    """(op in lower case, path or None, value, whether a value was sent) of each operation."""
     if not isinstance(payload, Mapping):
         raise InvalidSyntaxException(detail="the request body must be a JSON object")
     operations = next((v for k, v in payload.items() if k.lower() == "operations"), None)
@@ -94,30 +104,32 @@ def normalize_patch(payload: Any, max_operations: int) -> list[dict[str, Any]]:
         raise PayloadTooLargeException(
             detail=f"{len(operations)} operations in one PATCH; the limit is {max_operations}"
         )
-    normalized: list[dict[str, Any]] = []
     for operation in operations:
         if not isinstance(operation, Mapping):
             raise InvalidSyntaxException(detail="each PATCH operation must be a JSON object")
-        normalized.extend(_normalize_operation(operation))
-    return normalized
+        fields = {str(k).lower(): v for k, v in operation.items()}
+        op = fields.get("op")
+        if not isinstance(op, str):
+            raise InvalidSyntaxException(detail="each PATCH operation needs an 'op'")
+        path = fields.get("path")
+        if path is not None and not isinstance(path, str):
+            raise InvalidSyntaxException(detail="a PATCH 'path' must be a string")
+        yield (
+            op.lower(),
+            (path.strip() or None) if path else None,
+            fields.get("value"),
+            ("value" in fields),
+        )
 
 
-def _normalize_operation(operation: Mapping[str, Any]) -> list[dict[str, Any]]:
-    fields = {str(k).lower(): v for k, v in operation.items()}
-    op = fields.get("op")
-    if not isinstance(op, str):
-        raise InvalidSyntaxException(detail="each PATCH operation needs an 'op'")
-    op = op.lower()
-    path = fields.get("path")
-    value = fields.get("value")
-    if path is not None and not isinstance(path, str):
-        raise InvalidSyntaxException(detail="a PATCH 'path' must be a string")
-    path = path.strip() if path else None
+def _normalize_operation(
+    op: str, path: str | None, value: Any, has_value: bool
+) -> list[dict[str, Any]]:
     if path:
-        return _normalize_path_operation(op, path, value, has_value="value" in fields)
+        return _normalize_path_operation(op, path, value, has_value=has_value)
     if op == "remove" or not isinstance(value, Mapping):
         # Let scim2-models report what is wrong with it (e.g. noTarget).
-        return [{"op": op, **({"value": value} if "value" in fields else {})}]
+        return [{"op": op, **({"value": value} if has_value else {})}]
     return _split_pathless(op, value)
 
 

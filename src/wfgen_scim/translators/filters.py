@@ -188,10 +188,9 @@ def _raise_impossible() -> UserFilter:
 
 @dataclass(frozen=True)
 class GroupFilter:
-    """A group filter: id equality is a direct lookup, the rest WorkflowGen filters."""
+    """A group filter: equalities WorkflowGen answers (id is a direct lookup)."""
 
     query: GroupQuery = field(default_factory=GroupQuery)
-    member_ids: tuple[str, ...] = field(default_factory=tuple)
     matches_nothing: bool = False
 
 
@@ -199,7 +198,6 @@ def group_filter(text: str | None) -> GroupFilter:
     if not text or not text.strip():
         return GroupFilter()
     query = GroupQuery()
-    members: list[str] = []
     try:
         for attribute, value in _equalities(parse_filter(text)):
             if attribute == "id":
@@ -216,14 +214,17 @@ def group_filter(text: str | None) -> GroupFilter:
                     query, external_id=_merge(query.external_id, _text(attribute, value))
                 )
             elif attribute in ("members", "members.value"):
-                members.append(_text(attribute, value))
+                member = _text(attribute, value)
+                if query.member_id is not None and query.member_id != member:
+                    # WorkflowGen filters groups on one member at a time.
+                    raise InvalidFilterException(
+                        detail="only one 'members eq' is supported in a group filter"
+                    )
+                query = replace(query, member_id=member)
             else:
                 raise InvalidFilterException(
                     detail=f"filtering groups on {attribute!r} is not supported"
                 )
     except _Impossible:
         return GroupFilter(matches_nothing=True)
-    unique_members = tuple(dict.fromkeys(members))
-    if len(unique_members) == 1:
-        query = replace(query, member_id=unique_members[0])
-    return GroupFilter(query=query, member_ids=unique_members)
+    return GroupFilter(query=query)

@@ -65,7 +65,7 @@ def to_scim_user(record: UserRecord, base_url: str) -> dict[str, Any]:
         addresses.append({"type": "other", "formatted": p["office"]})
     if addresses:
         resource["addresses"] = addresses
-    if record.groups is not None:
+    if record.groups:
         resource["groups"] = [
             _present(
                 {

@@ -1,0 +1,251 @@
+"""Groups of the proxy's directory, and their members as deltas.
+
+Membership is only ever changed with addUsersToGroup / removeUsersFromGroup carrying the
+ids that change: never by reading the member list, editing it and writing it back, which
+would be slow for big groups and would lose members when two PATCHes overlap.
+"""
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from .client import GraphQLClient
+from .errors import UpstreamConflict, UpstreamNotFound, UpstreamOutcomeUnknown
+from .mapping import (
+    ARCHIVED_STATUS,
+    group_filter,
+    group_from_wire,
+    group_input,
+    in_scope,
+    member_ref,
+    user_filter,
+)
+from .operations import load
+from .paging import MAX_PAGE_SIZE, plan_pages
+from .records import (
+    GroupProfile,
+    GroupQuery,
+    GroupRecord,
+    MemberCheck,
+    Page,
+    PageWindow,
+    Ref,
+    UserQuery,
+)
+
+log = logging.getLogger("wfgen_scim.upstream")
+
+
+class Groups:
+    """Typed group operations; `directory_id` is read when needed (set at start)."""
+
+    def __init__(self, client: GraphQLClient, directory_id: Callable[[], str]) -> None:
+        self.client = client
+        self._directory_id = directory_id
+
+    # Reads -------------------------------------------------------------------------------
+
+    async def find(
+        self, query: GroupQuery, window: PageWindow, *, with_members: bool
+    ) -> Page[GroupRecord]:
+        if query.ids is not None:
+            # WorkflowGen filters groups by name, systemIdentifier and member, not by id.
+            return await self._find_by_id(query, window, with_members=with_members)
+        plan = plan_pages(window)
+        wires: list[dict[str, Any]] = []
+        total = 0
+        for number, size in plan.pages:
+            data = await self.client.execute(
+                load("Groups"),
+                {
+                    "page": {"number": number, "size": size},
+                    "filter": group_filter(query, self._directory_id()),
+                    "withMembers": with_members,
+                },
+            )
+            total = data["groups"]["totalCount"]
+            wires.extend(data["groups"]["items"])
+            if not data["groups"]["hasNextPage"]:
+                break
+        items = [await self._record(w, with_members) for w in wires[plan.offset :][: plan.count]]
+        return Page(total=total, items=items)
+
+    async def get(self, group_id: str, *, with_members: bool) -> GroupRecord | None:
+        wire = await self._group(group_id, with_members=with_members)
+        return None if wire is None else await self._record(wire, with_members)
+
+    async def members(self, group_id: str) -> tuple[Ref, ...]:
+        """Every member, page by page: a 10,000-member group is ten pages of 1000."""
+        refs: list[Ref] = []
+        number = 1
+        while True:
+            wire = await self._group(group_id, with_members=True, page=(number, MAX_PAGE_SIZE))
+            if wire is None:
+                raise UpstreamNotFound("group not found", operation="Group")
+            refs.extend(member_ref(u) for u in wire["users"]["items"])
+            if not wire["users"]["hasNextPage"]:
+                return tuple(refs)
+            number += 1
+
+    async def check_members(self, group_id: str | None, user_ids: Iterable[str]) -> MemberCheck:
+        """In one round trip: is the group ours, and which ids are users of our directory."""
+        ids = tuple(dict.fromkeys(user_ids))
+        users: dict[str, Ref] = {}
+        group: GroupRecord | None = None
+        chunks = [ids[i : i + MAX_PAGE_SIZE] for i in range(0, len(ids), MAX_PAGE_SIZE)] or [()]
+        for index, chunk in enumerate(chunks):
+            variables = {
+                "page": {"number": 1, "size": max(len(chunk), 1)},
+                "filter": user_filter(UserQuery(ids=chunk), self._directory_id()),
+            }
+            if index == 0 and group_id is not None:
+                data = await self.client.execute(
+                    load("GroupAndUsers"), {"groupId": group_id, **variables}
+                )
+                wire = data["group"]
+                if wire is not None and self._ours(wire):
+                    group = group_from_wire(wire)
+            else:
+                data = await self.client.execute(load("UserRefs"), variables)
+            if chunk:
+                for item in data["users"]["items"]:
+                    if item.get("status") != ARCHIVED_STATUS:
+                        users[item["id"]] = member_ref(item)
+        return MemberCheck(group=group, users=users)
+
+    # Writes ------------------------------------------------------------------------------
+
+    async def create(self, profile: GroupProfile) -> GroupRecord:
+        """Create a group; a create whose answer was lost converges instead of duplicating.
+
+        Group names are unique in a directory, so the same reasoning as for users applies:
+        after a lost answer, look the name up; re-send only when nobody has it.
+        """
+        variables = {"input": {"directoryId": self._directory_id(), **group_input(profile)}}
+        for attempt in range(2):
+            try:
+                data = await self.client.execute(load("CreateGroup"), variables)
+                return group_from_wire(data["createGroup"]["group"], members=())
+            except (UpstreamOutcomeUnknown, UpstreamConflict) as exc:
+                if isinstance(exc, UpstreamConflict) and attempt == 0:
+                    raise
+                existing = await self._by_name(profile["display_name"])
+                if existing is not None:
+                    if existing.profile.get("external_id") == profile.get("external_id"):
+                        log.warning("create of a group converged after a lost answer")
+                        return existing
+                    raise UpstreamConflict(
+                        "a group with this displayName already exists", operation="CreateGroup"
+                    ) from None
+                if attempt == 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def update(self, group_id: str, profile: GroupProfile) -> GroupRecord:
+        data = await self.client.execute(
+            load("UpdateGroup"),
+            {"input": {"id": group_id, **group_input(profile)}},
+            resend_safe=True,
+        )
+        return group_from_wire(data["updateGroup"]["group"])
+
+    async def delete(self, group_id: str) -> None:
+        try:
+            await self.client.execute(
+                load("DeleteGroup"), {"input": {"id": group_id}}, resend_safe=True
+            )
+        except UpstreamNotFound:
+            log.info("group was already gone when deleted")
+
+    async def add_members(self, group_id: str, user_ids: Sequence[str]) -> None:
+        # Idempotent in WorkflowGen (adding a member twice is fine), so safe to re-send.
+        if user_ids:
+            await self.client.execute(
+                load("AddUsersToGroup"),
+                {"input": {"groupId": group_id, "userIds": list(user_ids)}},
+                resend_safe=True,
+            )
+
+    async def remove_members(self, group_id: str, user_ids: Sequence[str]) -> None:
+        if user_ids:
+            await self.client.execute(
+                load("RemoveUsersFromGroup"),
+                {"input": {"groupId": group_id, "userIds": list(user_ids)}},
+                resend_safe=True,
+            )
+
+    # Helpers -----------------------------------------------------------------------------
+
+    def _ours(self, wire: dict[str, Any]) -> bool:
+        return in_scope({**wire, "status": None}, self._directory_id())
+
+    async def _group(
+        self,
+        group_id: str,
+        *,
+        with_members: bool,
+        page: tuple[int, int] = (1, MAX_PAGE_SIZE),
+        member_filter: dict[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        data = await self.client.execute(
+            load("Group"),
+            {
+                "id": group_id,
+                "withMembers": with_members,
+                "membersPage": {"number": page[0], "size": page[1]},
+                "memberFilter": member_filter,
+            },
+        )
+        wire: dict[str, Any] | None = data["group"]
+        return wire if wire is not None and self._ours(wire) else None
+
+    async def _record(self, wire: dict[str, Any], with_members: bool) -> GroupRecord:
+        if not with_members:
+            return group_from_wire(wire)
+        page = wire["users"]
+        members = tuple(member_ref(u) for u in page["items"])
+        if page["hasNextPage"]:
+            members = await self.members(wire["id"])
+        return group_from_wire(wire, members=members)
+
+    async def _find_by_id(
+        self, query: GroupQuery, window: PageWindow, *, with_members: bool
+    ) -> Page[GroupRecord]:
+        assert query.ids is not None
+        group_id = query.ids[0]
+        record: GroupRecord | None = None
+        if query.member_id is None:
+            wire = await self._group(group_id, with_members=with_members)
+            record = None if wire is None else await self._record(wire, with_members)
+        else:
+            # `id eq g and members eq u`: one member-filtered page of one answers it.
+            member_filter = user_filter(UserQuery(ids=(query.member_id,)), None)
+            wire = await self._group(
+                group_id, with_members=True, page=(1, 1), member_filter=member_filter
+            )
+            if wire is not None and wire["users"]["totalCount"] > 0:
+                members = await self.members(group_id) if with_members else None
+                record = group_from_wire(wire, members=members)
+        if record is None or not _matches(record, query):
+            return Page(total=0)
+        return Page(total=1, items=[record] if window.start_index == 1 and window.count else [])
+
+    async def _by_name(self, name: str) -> GroupRecord | None:
+        data = await self.client.execute(
+            load("Groups"),
+            {
+                "page": {"number": 1, "size": 1},
+                "filter": group_filter(GroupQuery(display_name=name), self._directory_id()),
+            },
+        )
+        items = data["groups"]["items"]
+        return group_from_wire(items[0]) if items else None
+
+
+def _matches(record: GroupRecord, query: GroupQuery) -> bool:
+    """The other equalities of an `id eq` filter, checked on the one group it names."""
+    for key, wanted in (("display_name", query.display_name), ("external_id", query.external_id)):
+        value = record.profile.get(key)
+        if wanted is not None and (not isinstance(value, str) or value.lower() != wanted.lower()):
+            return False
+    return True

@@ -1,0 +1,261 @@
+"""SCIM Group <-> WorkflowGen group, and group PATCH -> membership deltas.
+
+A PATCH becomes "these members join, these leave" plus any name change; the member list
+is never read, edited and written back. Entra's two removal dialects (entra-dialect.md
+item 5) both land here: `Remove` of `members` with a value list removes only those, and
+`members[value eq "id"]` removes that one; `remove` of `members` with neither removes all.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scim2_models import (
+    Context,
+    InvalidPathException,
+    InvalidSyntaxException,
+    InvalidValueException,
+    MutabilityException,
+)
+from scim2_models.path import (
+    AttrPath,
+    CompareOperator,
+    Comparison,
+    LogicalExpr,
+    LogicalOperator,
+    ValuePath,
+)
+
+from ..graphql.records import GroupProfile, GroupRecord
+from .entra import normalize_resource, patch_operations
+from .filters import parse_filter
+from .models import CORE_GROUP, ENTRA_POLICY, ScimGroup
+from .scim_errors import scim_validated
+
+
+def to_scim_group(record: GroupRecord, base_url: str) -> dict[str, Any]:
+    """The SCIM representation of a group; `members` only when they were fetched."""
+    resource: dict[str, Any] = {"schemas": [CORE_GROUP], "id": record.id}
+    if record.profile.get("external_id"):
+        resource["externalId"] = record.profile["external_id"]
+    resource["displayName"] = record.profile.get("display_name")
+    if record.members is not None:
+        resource["members"] = [
+            {
+                "value": member.id,
+                "$ref": f"{base_url}/Users/{member.id}",
+                **({"display": member.display} if member.display else {}),
+                "type": "User",
+            }
+            for member in record.members
+        ]
+    meta = {
+        "resourceType": "Group",
+        "created": record.created,
+        "lastModified": record.last_modified,
+        "location": f"{base_url}/Groups/{record.id}",
+    }
+    resource["meta"] = {k: v for k, v in meta.items() if v}
+    return resource
+
+
+@dataclass(frozen=True)
+class GroupBody:
+    """A POST or PUT body: the group's fields and its complete member list."""
+
+    profile: GroupProfile
+    member_ids: tuple[str, ...]
+
+
+def group_body(payload: Any, *, replacement: bool) -> GroupBody:
+    body = normalize_resource(payload, CORE_GROUP)
+    members = next((v for k, v in body.items() if k.lower() == "members"), None)
+    if members is not None:
+        body = {k: v for k, v in body.items() if k.lower() != "members"}
+        body["members"] = [{"value": v} if isinstance(v, str) else v for v in _as_list(members)]
+    context = (
+        Context.RESOURCE_REPLACEMENT_REQUEST if replacement else Context.RESOURCE_CREATION_REQUEST
+    )
+    with ENTRA_POLICY:
+        group = scim_validated(lambda: ScimGroup.model_validate(body, scim_ctx=context))
+    name = _display_name(group.display_name)
+    profile = GroupProfile(display_name=name, external_id=group.external_id or None)
+    ids: list[str] = []
+    for member in group.members or []:
+        if not member.value:
+            raise InvalidValueException(detail="every member needs a 'value': the id of a user")
+        ids.append(member.value)
+    return GroupBody(profile=profile, member_ids=tuple(dict.fromkeys(ids)))
+
+
+@dataclass
+class GroupPatch:
+    """What a group PATCH does, in order-independent form."""
+
+    profile: GroupProfile = field(default_factory=GroupProfile)
+    add: dict[str, None] = field(default_factory=dict)  # ordered sets
+    remove: dict[str, None] = field(default_factory=dict)
+    remove_all: bool = False
+    replace_members: dict[str, None] | None = None
+
+    @property
+    def needs_current_members(self) -> bool:
+        """Only "remove all" and "replace the list" need to know who is in the group."""
+        return self.remove_all or self.replace_members is not None
+
+    @property
+    def joining(self) -> tuple[str, ...]:
+        """Ids that must be users of the directory (validated before anything is applied)."""
+        wanted = dict(self.replace_members or {})
+        wanted.update(self.add)
+        return tuple(wanted)
+
+    @property
+    def mentioned(self) -> tuple[str, ...]:
+        return tuple({**dict.fromkeys(self.joining), **self.remove})
+
+    def delta(self, current: Iterable[str]) -> tuple[list[str], list[str]]:
+        """(ids to add, ids to remove) given the current members, if they were needed."""
+        if not self.needs_current_members:
+            return list(self.add), list(self.remove)
+        members = set(current)
+        target = set() if self.replace_members is None else set(self.replace_members)
+        target = (target | set(self.add)) - set(self.remove)
+        ordered = [*(self.replace_members or {}), *self.add]
+        to_add = [i for i in dict.fromkeys(ordered) if i in target and i not in members]
+        to_remove = sorted(members - target)
+        return to_add, to_remove
+
+    def _add(self, ids: Iterable[str]) -> None:
+        for i in ids:
+            self.add[i] = None
+            self.remove.pop(i, None)
+
+    def _remove(self, ids: Iterable[str]) -> None:
+        for i in ids:
+            self.remove[i] = None
+            self.add.pop(i, None)
+
+    def _clear(self) -> None:
+        self.add.clear()
+        self.remove.clear()
+        self.remove_all = True
+        self.replace_members = None
+
+    def _replace(self, ids: Iterable[str]) -> None:
+        self.add.clear()
+        self.remove.clear()
+        self.remove_all = False
+        self.replace_members = dict.fromkeys(ids)
+
+
+def parse_group_patch(payload: Any, max_operations: int = 1000) -> GroupPatch:
+    """Fold a PATCH's operations, in order, into one GroupPatch. Pure: no lookups."""
+    patch = GroupPatch()
+    for op, path, value, has_value in patch_operations(payload, max_operations):
+        if path is None:
+            if op == "remove":
+                raise InvalidSyntaxException(detail="remove needs a path")
+            if not isinstance(value, Mapping):
+                raise InvalidSyntaxException(detail=f"{op} without a path needs an object value")
+            for key, item in value.items():
+                _apply(patch, op, key, item, has_value=True)
+        else:
+            _apply(patch, op, path, value, has_value=has_value)
+    return patch
+
+
+def _apply(patch: GroupPatch, op: str, path: str, value: Any, *, has_value: bool) -> None:
+    if op not in ("add", "replace", "remove"):
+        raise InvalidValueException(detail=f"{op!r} is not a PATCH operation")
+    name, selected = _target(path)
+    if name == "members":
+        if selected is not None:
+            if op != "remove":
+                raise InvalidPathException(detail="add/replace of members takes a plain 'members'")
+            patch._remove(selected)
+        elif op == "remove":
+            if has_value and value not in (None, [], ""):
+                patch._remove(_member_ids(value))  # Entra's default dialect: only these
+            else:
+                patch._clear()  # RFC 7644 3.5.2.2: no value, no filter: all of them
+        elif op == "add":
+            patch._add(_member_ids(value))
+        else:
+            patch._replace(_member_ids(value))
+    elif name == "displayname":
+        if selected is not None:
+            raise InvalidPathException(detail="displayName has no sub-attributes")
+        if op == "remove":
+            raise MutabilityException(detail="displayName is required and cannot be removed")
+        patch.profile["display_name"] = _display_name(value)
+    elif name == "externalid":
+        if selected is not None:
+            raise InvalidPathException(detail="externalId has no sub-attributes")
+        if op == "remove" or value in (None, ""):
+            patch.profile["external_id"] = None
+        elif isinstance(value, str):
+            patch.profile["external_id"] = value
+        else:
+            raise InvalidValueException(detail="externalId must be a string")
+    # Anything else (description, Entra's own attributes...) WorkflowGen cannot keep:
+    # accepted and ignored, as Entra expects (entra-dialect.md item 11).
+
+
+def _target(path: str) -> tuple[str, tuple[str, ...] | None]:
+    """The attribute a path names (lower case), and the member ids a filter selects."""
+    text = path.strip()
+    if text.lower().startswith(CORE_GROUP.lower() + ":"):
+        text = text[len(CORE_GROUP) + 1 :]
+    if "[" not in text:
+        return text.split(".", 1)[0].lower(), None
+    node = parse_filter(text) if text.endswith("]") else None
+    if not isinstance(node, ValuePath) or node.attr_path.attr.lower() != "members":
+        raise InvalidPathException(detail=f"unsupported PATCH path {path!r}")
+    return "members", tuple(_selected_values(node))
+
+
+def _selected_values(node: ValuePath) -> Iterable[str]:
+    """`value eq "a"` or `value eq "a" or value eq "b"` inside members[...]."""
+    terms = (
+        node.val_filter.terms
+        if isinstance(node.val_filter, LogicalExpr) and node.val_filter.op is LogicalOperator.or_
+        else (node.val_filter,)
+    )
+    for term in terms:
+        if not (
+            isinstance(term, Comparison)
+            and term.op is CompareOperator.eq
+            and _is_value(term.attr_path)
+            and isinstance(term.value, str)
+        ):
+            raise InvalidPathException(detail='members filters look like members[value eq "id"]')
+        yield term.value
+
+
+def _is_value(path: AttrPath) -> bool:
+    return path.attr.lower() == "value" and path.sub_attr is None
+
+
+def _member_ids(value: Any) -> list[str]:
+    ids = []
+    for item in _as_list(value):
+        member = item.get("value") if isinstance(item, Mapping) else item
+        if not isinstance(member, str) or not member:
+            raise InvalidValueException(detail="every member needs a 'value': the id of a user")
+        ids.append(member)
+    return ids
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if value is None:
+        return []
+    return [value]
+
+
+def _display_name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValueException(detail="displayName must be a non-empty string")
+    return value
