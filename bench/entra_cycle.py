@@ -131,9 +131,9 @@ class Cycle:
     async def measure(self, name: str, work: Callable[[], Awaitable[None]]) -> Phase:
         await self.upstream.reset_stats()
         self.phase = Phase(name)
-        self.phase.start()
+        self.phase.start(self.stack.cpu_seconds())
         await work()
-        self.phase.finish(await self.upstream.stats())
+        self.phase.finish(await self.upstream.stats(), self.stack.cpu_seconds())
         self.stack.check_alive()
         return self.phase
 
@@ -400,6 +400,18 @@ def render(result: dict[str, Any]) -> str:
     lines.append(
         table(["kind", "requests", "p50 ms", "p95 ms", "p99 ms", "budget", "statuses"], rows)
     )
+    lines += ["", "CPU ms per SCIM request (cores kept busy), per process:"]
+    names = ["proxy", "emulator", "load generator"]
+    lines.append(
+        table(
+            ["phase", *names],
+            [
+                [p["phase"], *(_cpu_cell(p, name) for name in names)]
+                for p in measured
+                if p["cpu_ms_per_request"]
+            ],
+        )
+    )
     lines += ["", "upstream operations (GraphQL root fields) per phase:"]
     for p in measured:
         ops = ", ".join(f"{name}={n}" for name, n in p["upstream_operations"].items())
@@ -416,6 +428,12 @@ def render(result: dict[str, Any]) -> str:
     for text, n in result["problems"].items():
         lines.append(f"problem: {text} (x{n})")
     return "\n".join(lines)
+
+
+def _cpu_cell(phase: dict[str, Any], name: str) -> str:
+    if name not in phase["cpu_ms_per_request"]:
+        return "-"
+    return f"{phase['cpu_ms_per_request'][name]:.2f} ({phase['cores_busy'][name]:.2f})"
 
 
 def _over_budget(phase: dict[str, Any]) -> bool:

@@ -91,6 +91,8 @@ class Phase:
     wall_seconds: float = 0.0
     upstream: UpstreamStats | None = None
     skipped: str | None = None
+    cpu_before: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     def record(
         self,
@@ -105,12 +107,14 @@ class Phase:
         figures.latencies.append(seconds)
         figures.statuses[status] += 1
 
-    def start(self) -> None:
+    def start(self, cpu: dict[str, float]) -> None:
+        self.cpu_before = cpu
         self.started = time.perf_counter()
 
-    def finish(self, upstream: UpstreamStats) -> None:
+    def finish(self, upstream: UpstreamStats, cpu: dict[str, float]) -> None:
         self.wall_seconds = time.perf_counter() - self.started
         self.upstream = upstream
+        self.cpu_seconds = cpu_used(self.cpu_before, cpu)
 
     @property
     def requests(self) -> int:
@@ -138,6 +142,7 @@ class Phase:
             "upstream_per_request": round(upstream.requests / requests, 3) if requests else 0.0,
             "budget_per_request": _rounded(self.budget_per_request()),
             "upstream_operations": dict(sorted(upstream.operations.items())),
+            **cpu_figures(self.cpu_seconds, requests, self.wall_seconds),
             "kinds": {
                 name: {
                     "requests": len(k.latencies),
@@ -149,6 +154,27 @@ class Phase:
                 for name, k in self.kinds.items()
             },
         }
+
+
+def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: after[name] - before[name] for name in after if name in before}
+
+
+def cpu_figures(cpu: dict[str, float], requests: int, wall_seconds: float) -> dict[str, Any]:
+    """CPU per request of each process, and how many cores each kept busy.
+
+    A process near 1.0 core is the bottleneck: each of them runs one event loop.
+    """
+    return {
+        "cpu_ms_per_request": {
+            name: round(seconds / requests * 1000, 3) if requests else 0.0
+            for name, seconds in cpu.items()
+        },
+        "cores_busy": {
+            name: round(seconds / wall_seconds, 2) if wall_seconds else 0.0
+            for name, seconds in cpu.items()
+        },
+    }
 
 
 def _rounded(value: float | None) -> float | None:

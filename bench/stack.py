@@ -58,12 +58,27 @@ def basic_auth() -> str:
     return "Basic " + base64.b64encode(pair).decode()
 
 
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec: ask the kernel to SIGTERM the child when
-    # the benchmark dies, even by SIGKILL, so no emulator or proxy is ever left behind.
+def _prepare_child() -> None:
+    # Runs in the child between fork and exec (Linux only).
+    # A benchmark started in the background of a script inherits SIGINT ignored, and so
+    # would its children; restore the default so SIGINT stops them cleanly.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    # Ask the kernel to SIGTERM the child when the benchmark dies, even by SIGKILL, so no
+    # emulator or proxy is ever left behind.
     pr_set_pdeathsig = 1
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            # Fields after the parenthesised command name; utime and stime are the 14th
+            # and 15th fields of the whole line, in clock ticks.
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(eq=False)  # hashed by identity, for _LIVE
@@ -84,6 +99,10 @@ class Child:
     def output(self, last_lines: int = 40) -> str:
         lines = self.log_text().splitlines()
         return "\n".join(lines[-last_lines:]) or "(no output)"
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time the child has used so far (Linux /proc; None elsewhere)."""
+        return process_cpu_seconds(self.process.pid)
 
     def died(self) -> bool:
         return self.process.returncode is not None and not self.stopping
@@ -127,7 +146,7 @@ async def start_child(
             # Our own session: a Ctrl-C in the terminal reaches only the benchmark, which
             # then stops its children in order.
             start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            preexec_fn=_prepare_child if sys.platform == "linux" else None,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     child = Child(name, process, log_path)
@@ -176,6 +195,15 @@ class Stack:
         for child in self.children:
             if child.died():
                 raise child.failure("died during the benchmark")
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU used so far by each child, and by this process (the load generator)."""
+        used = {"load generator": time.process_time()}
+        for child in self.children:
+            seconds = child.cpu_seconds()
+            if seconds is not None:
+                used[child.name] = seconds
+        return used
 
     async def add(
         self, name: str, argv: Sequence[str], *, ready: str, cwd: Path | None = None

@@ -112,6 +112,11 @@ class WorkflowGenSettings(_Section):
         description="Give up retrying after this long, so Entra gets a fast 503 rather "
         "than a timeout.",
     )
+    check_schema_at_start: bool = Field(
+        True,
+        description="Download WorkflowGen's schema at start and refuse to serve if an "
+        "operation document does not fit it (what `wfgen-scim check` reports).",
+    )
     verify_tls: bool = Field(True, description="Verify WorkflowGen's TLS certificate.")
     ca_file: str | None = Field(None, description="Extra CA bundle to trust for WorkflowGen.")
 

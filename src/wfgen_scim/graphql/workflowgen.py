@@ -23,6 +23,7 @@ from .mapping import in_scope, user_filter, user_from_wire, user_input
 from .operations import load
 from .paging import MAX_PAGE_SIZE, plan_pages
 from .records import Page, PageWindow, UserProfile, UserQuery, UserRecord
+from .schema_check import fetch_schema, problems_with
 
 log = logging.getLogger("wfgen_scim.upstream")
 
@@ -51,6 +52,8 @@ class WorkflowGen:
                 "(create it with the 'Azure AD SCIM v2' connector, or fix workflowgen.directory)"
             )
         self._directory_id = str(data["directory"]["id"])
+        if self.settings.check_schema_at_start:
+            await self._check_schema()
 
     async def close(self) -> None:
         await self.client.close()
@@ -157,6 +160,19 @@ class WorkflowGen:
             log.info("user was already gone when deleted", extra={"user_id": user_id})
 
     # Helpers -----------------------------------------------------------------------------
+
+    async def _check_schema(self) -> None:
+        """Refuse to serve against a WorkflowGen whose schema our documents do not fit."""
+        try:
+            problems = problems_with(await fetch_schema(self.client, str(self.settings.url)))
+        except BaseException:
+            await self.client.close()
+            raise
+        if problems:
+            await self.client.close()
+            raise UpstreamMisconfigured(
+                "WorkflowGen's schema does not fit the proxy's operations: " + "; ".join(problems)
+            )
 
     async def _users_page(
         self, query: UserQuery, number: int, size: int, with_groups: bool

@@ -1,0 +1,40 @@
+"""The README and the Dockerfile keep telling the truth about the code."""
+
+import re
+from pathlib import Path
+
+from wfgen_scim.config import InstanceConfig
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_readme_documents_every_config_key() -> None:
+    readme = (REPO / "README.md").read_text()
+    for section_name, field in InstanceConfig.model_fields.items():
+        section = field.annotation
+        assert section is not None
+        for key in section.model_fields:  # type: ignore[union-attr]
+            assert f"`{section_name}.{key}`" in readme, f"{section_name}.{key}"
+
+
+def test_readme_has_exactly_the_two_set_up_commands_and_ci_runs_the_test_one() -> None:
+    readme = (REPO / "README.md").read_text()
+    quick_start = readme.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in quick_start.strip().splitlines()]
+    assert commands == ["./scripts/demo", "./scripts/test"]
+    assert "scripts/test" in (REPO / ".ci" / "run").read_text()
+
+
+def test_dockerfile_runs_serve_as_non_root_with_a_healthcheck() -> None:
+    dockerfile = (REPO / "Dockerfile").read_text()
+    base = re.search(r"^ARG BASE_IMAGE=python:3\.(\d+)-slim$", dockerfile, re.MULTILINE)
+    assert base is not None
+    assert int(base.group(1)) >= 11
+    assert dockerfile.count("FROM ${BASE_IMAGE}") == 2
+    user = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
+    assert user
+    assert not user[-1].startswith(("root", "0"))
+    assert "HEALTHCHECK" in dockerfile
+    assert "/healthz" in dockerfile
+    assert 'CMD ["serve", "--config", "/etc/wfgen-scim/instance.toml"]' in dockerfile
+    assert 'ENTRYPOINT ["wfgen-scim"]' in dockerfile
