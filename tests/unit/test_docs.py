@@ -13,7 +13,7 @@ def test_readme_documents_every_config_key() -> None:
     for section_name, field in InstanceConfig.model_fields.items():
         section = field.annotation
         assert section is not None
-        for key in section.model_fields:  # type: ignore[union-attr]
+        for key in section.model_fields:
             assert f"`{section_name}.{key}`" in readme, f"{section_name}.{key}"
 
 
