@@ -32,7 +32,7 @@ from typing import Any
 import aiohttp
 
 from .measure import Phase, machine, table, timed
-from .stack import TOKEN, Stack, Upstream, run, running_stack
+from .stack import TOKEN, Stack, StackError, Upstream, run, running_stack
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -482,6 +482,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         result = run(lambda: run_cycle(args))
+    except StackError as failure:
+        print(f"benchmark aborted: {failure}", file=sys.stderr)
+        return 2
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("interrupted; emulator and proxy stopped", file=sys.stderr)
         return 130

@@ -18,6 +18,7 @@ import asyncio
 import json
 import sys
 import urllib.parse
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,20 @@ from typing import Any
 import aiohttp
 
 from . import passthrough
-from .measure import latency_summary, machine, table, timed
-from .stack import REPO_ROOT, TOKEN, Stack, Upstream, basic_auth, free_port, run, running_stack
+from .measure import cpu_figures, cpu_used, latency_summary, machine, table, timed
+from .stack import (
+    REPO_ROOT,
+    TOKEN,
+    Stack,
+    StackError,
+    Upstream,
+    basic_auth,
+    free_port,
+    run,
+    running_stack,
+)
 
 USER_NAME = "overhead.user@contoso.com"
-TARGETS = ("raw", "passthrough", "proxy")
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,14 @@ class Series:
     wall_seconds: float = 0.0
     failures: int = 0
     upstream: int = 0
+    cpu: Counter[str] = field(default_factory=Counter)
+
+    def add(self, part: Series, upstream: int, cpu: dict[str, float]) -> None:
+        self.latencies += part.latencies
+        self.wall_seconds += part.wall_seconds
+        self.failures += part.failures
+        self.upstream += upstream
+        self.cpu.update(cpu)
 
     def summary(self) -> dict[str, Any]:
         n = len(self.latencies)
@@ -57,6 +75,7 @@ class Series:
             **latency_summary(self.latencies),
             "failures": self.failures,
             "upstream_per_request": round(self.upstream / n, 3) if n else 0.0,
+            **cpu_figures(dict(self.cpu), n, self.wall_seconds),
         }
 
 
@@ -126,6 +145,7 @@ def _found_ids(body: Any) -> list[str]:
 
 async def scenario(
     http: aiohttp.ClientSession,
+    stack: Stack,
     upstream: Upstream,
     requests: dict[str, Request],
     *,
@@ -141,12 +161,10 @@ async def scenario(
     for _ in range(rounds):
         for name, request in requests.items():
             await upstream.reset_stats()
+            before = stack.cpu_seconds()
             part = await send(http, request, per_round, clients)
-            series = results[name]
-            series.latencies += part.latencies
-            series.wall_seconds += part.wall_seconds
-            series.failures += part.failures
-            series.upstream += (await upstream.stats()).requests
+            cpu = cpu_used(before, stack.cpu_seconds())
+            results[name].add(part, (await upstream.stats()).requests, cpu)
     return results
 
 
@@ -182,6 +200,7 @@ async def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
                 ):
                     results = await scenario(
                         http,
+                        stack,
                         upstream,
                         requests,
                         count=args.requests,
@@ -257,68 +276,38 @@ def render(result: dict[str, Any]) -> str:
         f"{s['proxy_log_level']} (nproc={m['nproc']}, Python {m['python']})",
         "",
     ]
-    rows = []
-    for sc in result["scenarios"]:
-        for name, t in sc["targets"].items():
-            rows.append(
-                [
-                    f"{sc['lookup']}, {sc['mode']}",
-                    name,
-                    t["requests"],
-                    t["req_per_s"],
-                    t["p50_ms"],
-                    t["p95_ms"],
-                    t["p99_ms"],
-                    t["mean_ms"],
-                    t["upstream_per_request"],
-                    t["failures"],
-                ]
-            )
-    lines.append(
-        table(
-            [
-                "scenario",
-                "target",
-                "requests",
-                "req/s",
-                "p50 ms",
-                "p95 ms",
-                "p99 ms",
-                "mean ms",
-                "up/req",
-                "failed",
-            ],
-            rows,
-        )
-    )
-    lines += ["", "ratios (p50 latency; throughput for raw/proxy):"]
-    ratio_rows = [
+    columns = ["requests", "req_per_s", "p50_ms", "p95_ms", "p99_ms", "mean_ms"]
+    headers = ["requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "mean ms"]
+    rows = [
         [
             f"{sc['lookup']}, {sc['mode']}",
-            r["proxy_over_raw_p50"],
-            r["proxy_over_passthrough_p50"],
-            r["passthrough_over_raw_p50"],
-            r["proxy_minus_raw_p50_ms"],
-            r["proxy_minus_passthrough_p50_ms"],
-            r["raw_over_proxy_throughput"],
+            name,
+            *(t[c] for c in columns),
+            t["upstream_per_request"],
+            # CPU of the process the target adds in front of the emulator, and the emulator's.
+            t["cpu_ms_per_request"].get(name, 0.0) if name != "raw" else None,
+            t["cpu_ms_per_request"].get("emulator"),
+            t["failures"],
         ]
         for sc in result["scenarios"]
-        for r in [sc["ratios"]]
+        for name, t in sc["targets"].items()
     ]
-    lines.append(
-        table(
-            [
-                "scenario",
-                "proxy/raw",
-                "proxy/thru",
-                "thru/raw",
-                "proxy-raw ms",
-                "proxy-thru ms",
-                "raw/proxy req/s",
-            ],
-            ratio_rows,
-        )
-    )
+    extra = ["up/req", "hop cpu ms", "emulator cpu ms", "failed"]
+    lines.append(table(["scenario", "target", *headers, *extra], rows))
+    lines += ["", "ratios (p50 latency; throughput for raw/proxy):"]
+    keys = {
+        "proxy/raw": "proxy_over_raw_p50",
+        "proxy/thru": "proxy_over_passthrough_p50",
+        "thru/raw": "passthrough_over_raw_p50",
+        "proxy-raw ms": "proxy_minus_raw_p50_ms",
+        "proxy-thru ms": "proxy_minus_passthrough_p50_ms",
+        "raw/proxy req/s": "raw_over_proxy_throughput",
+    }
+    ratio_rows = [
+        [f"{sc['lookup']}, {sc['mode']}", *(sc["ratios"][k] for k in keys.values())]
+        for sc in result["scenarios"]
+    ]
+    lines.append(table(["scenario", *keys], ratio_rows))
     return "\n".join(lines)
 
 
@@ -356,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         result = run(lambda: run_overhead(args))
+    except StackError as failure:
+        print(f"benchmark aborted: {failure}", file=sys.stderr)
+        return 2
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("interrupted; emulator, proxy and passthrough stopped", file=sys.stderr)
         return 130
