@@ -29,6 +29,7 @@ from . import passthrough
 from .measure import cpu_figures, cpu_used, latency_summary, machine, table, timed
 from .stack import (
     REPO_ROOT,
+    REQUEST_TIMEOUT,
     TOKEN,
     Stack,
     StackError,
@@ -175,7 +176,7 @@ async def run_overhead(args: argparse.Namespace) -> dict[str, Any]:
         profile_proxy=args.profile_proxy.resolve() if args.profile_proxy else None,
     ) as stack:
         connector = aiohttp.TCPConnector(limit=args.concurrency + 2)
-        async with aiohttp.ClientSession(connector=connector) as http:
+        async with aiohttp.ClientSession(connector=connector, timeout=REQUEST_TIMEOUT) as http:
             upstream = Upstream(http, stack)
             directory_id = await upstream.directory_id()
             user_id = await create_user(http, stack)

@@ -77,6 +77,13 @@ def _run(coroutine: "asyncio.Future[None] | object") -> int:
 
 
 def _serve(config: InstanceConfig) -> int:
+    if config.scim.public_url is None:
+        log.warning(
+            "scim.public_url is not set: Location headers will follow each request's Host "
+            "header; set it to the URL Entra uses"
+        )
+    if not config.workflowgen.verify_tls:
+        log.warning("workflowgen.verify_tls is false: WorkflowGen's certificate is not checked")
     wf = WorkflowGen(config.workflowgen)
     app = build_app(config.scim, wf)
     try:

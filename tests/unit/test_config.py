@@ -100,3 +100,26 @@ def test_example_config_documents_every_setting(tmp_path: Path) -> None:
     secrets = {"WFGEN_SCIM__SCIM__TOKEN": "x" * 32, "WFGEN_SCIM__WORKFLOWGEN__PASSWORD": "pw"}
     config = load_config(REPO / "config" / "example.toml", environ=secrets)
     assert config.workflowgen.directory == "SCIM"
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed", "ok"),
+    [
+        ("http://127.0.0.1:8081/wfgen/graphql", False, True),
+        ("http://localhost/wfgen/graphql", False, True),
+        ("https://wfgen.example.com/wfgen/graphql", False, True),
+        ("http://wfgen.example.com/wfgen/graphql", False, False),
+        ("http://workflowgen:8080/wfgen/graphql", True, True),
+    ],
+)
+def test_clear_text_credentials_to_another_host_are_refused(
+    tmp_path: Path, url: str, allowed: bool, ok: bool
+) -> None:
+    text = MINIMAL.replace("http://127.0.0.1:8081/wfgen/graphql", url)
+    if allowed:
+        text += "allow_insecure_http = true\n"
+    if ok:
+        assert str(load_config(write(tmp_path, text), environ={}).workflowgen.url) == url
+    else:
+        with pytest.raises(ConfigError, match=r"workflowgen\.allow_insecure_http"):
+            load_config(write(tmp_path, text), environ={})

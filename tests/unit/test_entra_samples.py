@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from wfgen_scim.graphql.records import Ref, UserProfile, UserRecord
+from wfgen_scim.records import Ref, UserProfile, UserRecord
 from wfgen_scim.translators.groups import parse_group_patch
 from wfgen_scim.translators.users import apply_user_patch, parse_user_patch, profile_for_create
 

@@ -3,7 +3,7 @@
 import pytest
 from scim2_models import InvalidFilterException
 
-from wfgen_scim.graphql.records import GroupQuery, Ref, UserProfile, UserQuery, UserRecord
+from wfgen_scim.records import GroupQuery, Ref, UserProfile, UserQuery, UserRecord
 from wfgen_scim.translators.filters import group_filter, user_filter
 
 

@@ -27,6 +27,13 @@ def test_deltas_without_reading_members() -> None:
     assert set(folded.mentioned) == {"a", "b", "c"}
 
 
+@pytest.mark.parametrize("empty", [[], None, ""])
+def test_a_remove_naming_nobody_removes_nobody(empty: Any) -> None:
+    folded = parse_group_patch(patch({"op": "Remove", "path": "members", "value": empty}))
+    assert not folded.needs_current_members
+    assert folded.delta(["a", "b"]) == ([], [])
+
+
 def test_remove_all_then_add_keeps_only_the_added() -> None:
     folded = parse_group_patch(
         patch(

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from wfgen_scim.graphql.paging import MAX_PAGE_SIZE, plan_pages
-from wfgen_scim.graphql.records import PageWindow
+from wfgen_scim.records import PageWindow
 from wfgen_scim.translators.projection import Projection
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -89,3 +89,9 @@ def test_projection(attributes: str | None, excluded: str | None, expected: dict
 )
 def test_wants_members(attributes: str | None, excluded: str | None, wanted: bool) -> None:
     assert Projection.from_query(attributes, excluded).wants("members") is wanted
+
+
+def test_a_window_beyond_any_page_number_asks_only_for_the_total() -> None:
+    plan = plan_pages(PageWindow(99_999_999_999, 10))
+    assert plan.pages == ((1, 1),)
+    assert plan.count == 0

@@ -10,6 +10,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, model_validator
 
 MIN_TOKEN_LENGTH = 16
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 class _Section(BaseModel):
@@ -43,6 +44,13 @@ class ScimSettings(_Section):
     default_page_size: int = Field(100, ge=1, le=1000, description="'count' when Entra omits it.")
     max_patch_operations: int = Field(
         1000, ge=1, description="Most PATCH operations accepted in one request."
+    )
+    request_timeout_seconds: float = Field(
+        25.0,
+        gt=0,
+        le=300,
+        description="Deadline of one SCIM request, retries included; past it Entra gets a "
+        "503 with Retry-After rather than a hung connection.",
     )
 
     @model_validator(mode="after")
@@ -97,9 +105,7 @@ class WorkflowGenSettings(_Section):
         "x-wfgen-impersonate-username",
         description="Header name (WorkflowGen's GraphqlImpersonateUserNameHttpHeader).",
     )
-    timeout_seconds: float = Field(
-        10.0, gt=0, le=120, description="Timeout of one GraphQL request."
-    )
+    timeout_seconds: float = Field(5.0, gt=0, le=120, description="Timeout of one GraphQL request.")
     max_connections: int = Field(
         16, ge=1, le=512, description="Most concurrent requests sent to WorkflowGen."
     )
@@ -107,7 +113,7 @@ class WorkflowGenSettings(_Section):
         3, ge=1, le=10, description="Attempts for a query (or a provably safe mutation)."
     )
     retry_budget_seconds: float = Field(
-        8.0,
+        12.0,
         gt=0,
         description="Give up retrying after this long, so Entra gets a fast 503 rather "
         "than a timeout.",
@@ -118,11 +124,17 @@ class WorkflowGenSettings(_Section):
         "operation document does not fit it (what `wfgen-scim check` reports).",
     )
     verify_tls: bool = Field(True, description="Verify WorkflowGen's TLS certificate.")
+    allow_insecure_http: bool = Field(
+        False,
+        description="Allow an http:// WorkflowGen URL on another host (credentials would "
+        "cross the network in clear text); http:// to the same machine is always allowed.",
+    )
     ca_file: str | None = Field(None, description="Extra CA bundle to trust for WorkflowGen.")
 
     @model_validator(mode="after")
-    def _auth_complete(self) -> Self:
-        missing: list[str]
+    def _usable(self) -> Self:
+        """Every problem at once, so an administrator fixes the file in one go."""
+        problems: list[str] = []
         if self.auth is UpstreamAuthMode.basic:
             missing = [k for k in ("username", "password") if getattr(self, k) is None]
         elif self.auth is UpstreamAuthMode.bearer:
@@ -135,7 +147,19 @@ class WorkflowGenSettings(_Section):
             ]
         if missing:
             keys = ", ".join(f"workflowgen.{k}" for k in missing)
-            raise ValueError(f"workflowgen.auth = {self.auth.value!r} needs {keys}")
+            problems.append(f"workflowgen.auth = {self.auth.value!r} needs {keys}")
+        if (
+            self.url.scheme == "http"
+            and self.url.host not in _LOOPBACK
+            and not self.allow_insecure_http
+        ):
+            problems.append(
+                f"workflowgen.url is http:// to {self.url.host}: credentials would cross the "
+                "network in clear text; use https://, or set workflowgen.allow_insecure_http "
+                "= true for a private network you trust"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 

@@ -4,18 +4,7 @@ Callers use the WorkflowGen gateway, the records it returns and the upstream err
 raises; the client, operation documents and mapping stay inside this package.
 """
 
-from .errors import (
-    UpstreamBadInput,
-    UpstreamConflict,
-    UpstreamError,
-    UpstreamInUse,
-    UpstreamMisconfigured,
-    UpstreamNotFound,
-    UpstreamOutcomeUnknown,
-    UpstreamRejected,
-    UpstreamUnavailable,
-)
-from .records import (
+from ..records import (
     GroupProfile,
     GroupQuery,
     GroupRecord,
@@ -26,6 +15,17 @@ from .records import (
     UserProfile,
     UserQuery,
     UserRecord,
+)
+from .errors import (
+    UpstreamBadInput,
+    UpstreamConflict,
+    UpstreamError,
+    UpstreamInUse,
+    UpstreamMisconfigured,
+    UpstreamNotFound,
+    UpstreamOutcomeUnknown,
+    UpstreamRejected,
+    UpstreamUnavailable,
 )
 from .workflowgen import WorkflowGen
 

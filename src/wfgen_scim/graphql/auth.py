@@ -9,6 +9,7 @@ optional impersonation header can be added to any of them.
 
 import asyncio
 import base64
+import ssl
 import time
 from typing import Any
 
@@ -19,6 +20,15 @@ from .errors import UpstreamMisconfigured, UpstreamUnavailable
 
 # Renew a little early so a token never expires between fetching and using it.
 _EXPIRY_MARGIN_SECONDS = 60.0
+_DEFAULT_LIFETIME_SECONDS = 3600.0
+
+
+def trusted_tls(ca_file: str | None) -> ssl.SSLContext:
+    """The system's trusted CAs, plus `ca_file` (an extra bundle, not a replacement)."""
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
 
 
 class UpstreamAuth:
@@ -40,6 +50,7 @@ class UpstreamAuth:
         self._token: str | None = None
         self._token_expires_at = 0.0
         self._lock = asyncio.Lock()
+        self._token_tls = trusted_tls(settings.ca_file)
 
     @property
     def renewable(self) -> bool:
@@ -86,6 +97,7 @@ class UpstreamAuth:
             async with session.post(
                 str(s.token_endpoint),
                 data=form,
+                ssl=self._token_tls,
                 timeout=aiohttp.ClientTimeout(total=s.timeout_seconds),
             ) as response:
                 body: Any = await response.json(content_type=None)
@@ -102,4 +114,8 @@ class UpstreamAuth:
             raise UpstreamMisconfigured(
                 f"token endpoint refused client {s.client_id!r}: {detail}", operation="token"
             )
-        return str(body["access_token"]), float(body.get("expires_in", 3600))
+        try:
+            lifetime = float(body.get("expires_in", _DEFAULT_LIFETIME_SECONDS))
+        except (TypeError, ValueError):
+            lifetime = _DEFAULT_LIFETIME_SECONDS
+        return str(body["access_token"]), lifetime

@@ -34,7 +34,7 @@ from tenacity import (
 )
 
 from ..config import WorkflowGenSettings
-from .auth import UpstreamAuth
+from .auth import UpstreamAuth, trusted_tls
 from .errors import (
     UpstreamError,
     UpstreamMisconfigured,
@@ -75,9 +75,9 @@ class GraphQLClient:
 
     async def start(self) -> None:
         s = self._settings
-        ssl_context: ssl.SSLContext | bool = False
-        if str(s.url).startswith("https"):
-            ssl_context = ssl.create_default_context(cafile=s.ca_file) if s.verify_tls else False
+        # verify_tls=false only ever concerns WorkflowGen itself (a test instance with a
+        # self-signed certificate); the identity provider is always verified (auth.py).
+        ssl_context: ssl.SSLContext | bool = trusted_tls(s.ca_file) if s.verify_tls else False
         # Bounding the connection pool bounds the in-flight calls to WorkflowGen; waiting
         # for a free connection counts against the request timeout, so overload fails fast.
         timeout = aiohttp.ClientTimeout(total=s.timeout_seconds)
@@ -190,8 +190,14 @@ class GraphQLClient:
             reason = "timeout" if isinstance(cause, TimeoutError) else type(cause).__name__
             raise _Transient(reason, sent=sent) from None
         except TransportProtocolError:
+            # A 200 that is not GraphQL is a login page or a proxy's error page: something
+            # between us and WorkflowGen intercepted the call, and retrying won't change it.
             outcome = "protocol"
-            raise _Transient("answer was not GraphQL", sent=True) from None
+            raise UpstreamMisconfigured(
+                f"{self._settings.url} did not answer with GraphQL (a login page, or the "
+                "wrong URL?)",
+                operation=operation.name,
+            ) from None
         except TimeoutError:
             outcome = "timeout"
             raise _Transient("timeout", sent=True) from None

@@ -2,7 +2,8 @@
 
 Each class says what the caller should conclude, not how the failure looked on the wire
 (the same idea as gql's TransportServerError vs TransportQueryError). The proxy turns
-them into SCIM responses in one table (proxy/errors.py); nothing else catches them.
+them into SCIM responses in one table (proxy/errors.py). Elsewhere they are caught only to
+settle an outcome (a delete that already happened, a create to undo), never to answer.
 """
 
 

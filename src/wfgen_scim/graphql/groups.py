@@ -9,8 +9,19 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from ..records import (
+    GroupProfile,
+    GroupQuery,
+    GroupRecord,
+    MemberCheck,
+    Page,
+    PageWindow,
+    Ref,
+    UserQuery,
+)
 from .client import GraphQLClient
-from .errors import UpstreamConflict, UpstreamNotFound, UpstreamOutcomeUnknown
+from .converge import Holder, create_converging
+from .errors import UpstreamNotFound
 from .mapping import (
     ARCHIVED_STATUS,
     group_filter,
@@ -21,17 +32,7 @@ from .mapping import (
     user_filter,
 )
 from .operations import load
-from .paging import MAX_PAGE_SIZE, plan_pages
-from .records import (
-    GroupProfile,
-    GroupQuery,
-    GroupRecord,
-    MemberCheck,
-    Page,
-    PageWindow,
-    Ref,
-    UserQuery,
-)
+from .paging import MAX_PAGE_SIZE, fetch_window
 
 log = logging.getLogger("wfgen_scim.upstream")
 
@@ -51,10 +52,8 @@ class Groups:
         if query.ids is not None:
             # WorkflowGen filters groups by name, systemIdentifier and member, not by id.
             return await self._find_by_id(query, window, with_members=with_members)
-        plan = plan_pages(window)
-        wires: list[dict[str, Any]] = []
-        total = 0
-        for number, size in plan.pages:
+
+        async def fetch(number: int, size: int) -> dict[str, Any]:
             data = await self.client.execute(
                 load("Groups"),
                 {
@@ -63,21 +62,23 @@ class Groups:
                     "withMembers": with_members,
                 },
             )
-            total = data["groups"]["totalCount"]
-            wires.extend(data["groups"]["items"])
-            if not data["groups"]["hasNextPage"]:
-                break
-        items = [await self._record(w, with_members) for w in wires[plan.offset :][: plan.count]]
-        return Page(total=total, items=items)
+            groups: dict[str, Any] = data["groups"]
+            return groups
+
+        total, wires = await fetch_window(window, fetch)
+        return Page(total=total, items=[await self._record(w, with_members) for w in wires])
 
     async def get(self, group_id: str, *, with_members: bool) -> GroupRecord | None:
         wire = await self._group(group_id, with_members=with_members)
         return None if wire is None else await self._record(wire, with_members)
 
-    async def members(self, group_id: str) -> tuple[Ref, ...]:
-        """Every member, page by page: a 10,000-member group is ten pages of 1000."""
-        refs: list[Ref] = []
-        number = 1
+    async def members(self, group_id: str, *, first_page: tuple[Ref, ...] = ()) -> tuple[Ref, ...]:
+        """Every member, page by page: a 10,000-member group is ten pages of 1000.
+
+        `first_page`: members of page 1 the caller already has, so it is not read again.
+        """
+        refs = list(first_page)
+        number = 2 if first_page else 1
         while True:
             wire = await self._group(group_id, with_members=True, page=(number, MAX_PAGE_SIZE))
             if wire is None:
@@ -116,30 +117,26 @@ class Groups:
     # Writes ------------------------------------------------------------------------------
 
     async def create(self, profile: GroupProfile) -> GroupRecord:
-        """Create a group; a create whose answer was lost converges instead of duplicating.
-
-        Group names are unique in a directory, so the same reasoning as for users applies:
-        after a lost answer, look the name up; re-send only when nobody has it.
-        """
+        """Create a group; a create whose answer was lost converges (converge.py): group
+        names are unique in a directory."""
         variables = {"input": {"directoryId": self._directory_id(), **group_input(profile)}}
-        for attempt in range(2):
-            try:
-                data = await self.client.execute(load("CreateGroup"), variables)
-                return group_from_wire(data["createGroup"]["group"], members=())
-            except (UpstreamOutcomeUnknown, UpstreamConflict) as exc:
-                if isinstance(exc, UpstreamConflict) and attempt == 0:
-                    raise
-                existing = await self._by_name(profile["display_name"])
-                if existing is not None:
-                    if existing.profile.get("external_id") == profile.get("external_id"):
-                        log.warning("create of a group converged after a lost answer")
-                        return existing
-                    raise UpstreamConflict(
-                        "a group with this displayName already exists", operation="CreateGroup"
-                    ) from None
-                if attempt == 1:
-                    raise
-        raise AssertionError("unreachable")
+
+        async def send() -> GroupRecord:
+            data = await self.client.execute(load("CreateGroup"), variables)
+            return group_from_wire(data["createGroup"]["group"], members=())
+
+        async def holder() -> Holder[GroupRecord] | None:
+            found = await self._by_name(profile["display_name"])
+            if found is None:
+                return None
+            return Holder(
+                record=found,
+                is_our_create=found.profile.get("external_id") == profile.get("external_id"),
+                conflict_detail=f"a group named {found.profile.get('display_name')!r} "
+                "already exists in this directory",
+            )
+
+        return await create_converging(send, holder, taken="the group name is already taken")
 
     async def update(self, group_id: str, profile: GroupProfile) -> GroupRecord:
         data = await self.client.execute(
@@ -205,7 +202,7 @@ class Groups:
         page = wire["users"]
         members = tuple(member_ref(u) for u in page["items"])
         if page["hasNextPage"]:
-            members = await self.members(wire["id"])
+            members = await self.members(wire["id"], first_page=members)
         return group_from_wire(wire, members=members)
 
     async def _find_by_id(

@@ -8,6 +8,7 @@ against the live schema.
 from collections.abc import Mapping
 from typing import Any
 
+from ..records import GroupProfile, GroupQuery, GroupRecord, Ref, UserProfile, UserQuery, UserRecord
 from .errors import (
     UpstreamBadInput,
     UpstreamConflict,
@@ -16,7 +17,6 @@ from .errors import (
     UpstreamMisconfigured,
     UpstreamNotFound,
 )
-from .records import GroupProfile, GroupQuery, GroupRecord, Ref, UserProfile, UserQuery, UserRecord
 
 # Our user attribute -> WorkflowGen User field (also its name in Create/UpdateUserInput).
 USER_FIELDS: Mapping[str, str] = {
@@ -50,7 +50,6 @@ USER_FILTER_FIELDS: Mapping[str, str] = {
     "external_id": "systemIdentifier",
     "email": "email",
     "active": "isActive",
-    "group_id": "groupId",
 }
 
 GROUP_FILTER_FIELDS: Mapping[str, str] = {
@@ -113,12 +112,15 @@ def in_scope(wire: Mapping[str, Any] | None, directory_id: str) -> bool:
     return directory.get("id") == directory_id and wire.get("status") != ARCHIVED_STATUS
 
 
-def user_from_wire(wire: Mapping[str, Any]) -> UserRecord:
+def user_from_wire(wire: Mapping[str, Any], directory_id: str) -> UserRecord:
+    """Our record of a WorkflowGen user; a manager outside our world is not shown."""
     profile = UserProfile()
     for ours, theirs in USER_FIELDS.items():
         if ours != "manager_id":
             profile[ours] = wire.get(theirs)  # type: ignore[literal-required]
     manager = wire.get("manager")
+    if manager is not None and not in_scope(manager, directory_id):
+        manager = None
     profile["manager_id"] = manager["id"] if manager else None
     groups = wire.get("groups")
     return UserRecord(
@@ -146,6 +148,10 @@ def group_from_wire(wire: Mapping[str, Any], members: tuple[Ref, ...] | None = N
         created=wire.get("createdAt"),
         last_modified=wire.get("updatedAt"),
     )
+
+
+def directory_name(wire: Mapping[str, Any]) -> str:
+    return str((wire.get("directory") or {}).get("name") or "?")
 
 
 def member_ref(wire: Mapping[str, Any]) -> Ref:

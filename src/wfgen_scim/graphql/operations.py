@@ -5,9 +5,10 @@ are appended so every document is complete and valid on its own, which is also w
 `wfgen-scim check` validates against the live schema.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from gql import GraphQLRequest
 from graphql import (
@@ -18,11 +19,33 @@ from graphql import (
     OperationType,
     Visitor,
     parse,
+    print_ast,
     visit,
 )
 
 _PACKAGE = "wfgen_scim.graphql.documents"
 _FRAGMENTS_FILE = "fragments.graphql"
+
+
+class _PrintedRequest(GraphQLRequest):
+    """A request whose query text was printed once, when its document was loaded.
+
+    gql prints the document again for every call otherwise, which measured as the largest
+    single cost of a proxied lookup (bench/README.md).
+    """
+
+    def __init__(self, operation: "Operation", variables: dict[str, object] | None) -> None:
+        super().__init__(
+            operation.document, variable_values=variables, operation_name=operation.name
+        )
+        self._text = operation.text
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"query": self._text, "operationName": self.operation_name}
+        if self.variable_values:
+            payload["variables"] = self.variable_values
+        return payload
 
 
 @dataclass(frozen=True)
@@ -32,9 +55,10 @@ class Operation:
     name: str
     document: DocumentNode
     is_mutation: bool
+    text: str = field(default="", compare=False)
 
     def request(self, variables: dict[str, object] | None = None) -> GraphQLRequest:
-        return GraphQLRequest(self.document, variable_values=variables, operation_name=self.name)
+        return _PrintedRequest(self, variables)
 
 
 class _SpreadCollector(Visitor):
@@ -86,6 +110,7 @@ def load(name: str) -> Operation:
         name=name,
         document=document,
         is_mutation=operation.operation is OperationType.MUTATION,
+        text=print_ast(document),
     )
 
 

@@ -1,10 +1,15 @@
 """SCIM's startIndex/count windows onto WorkflowGen's page {number, size} lists."""
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from .records import PageWindow
+from ..records import PageWindow
 
 MAX_PAGE_SIZE = 1000
+# GraphQL's Int is 32-bit: a page number beyond it cannot even be asked for, and no
+# directory has that many users, so such a window is known to be empty.
+_MAX_PAGE_NUMBER = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +30,7 @@ def plan_pages(window: PageWindow) -> PagePlan:
     """
     start = window.start_index - 1
     count = min(window.count, MAX_PAGE_SIZE)
-    if count == 0:
+    if count == 0 or start // max(count, 1) + 2 > _MAX_PAGE_NUMBER:
         # totalResults only; WorkflowGen pages hold at least one item.
         return PagePlan(pages=((1, 1),), offset=0, count=0)
     if start % count == 0:
@@ -36,3 +41,19 @@ def plan_pages(window: PageWindow) -> PagePlan:
             return PagePlan(pages=((start // size + 1, size),), offset=start % size, count=count)
     first = start // count + 1
     return PagePlan(pages=((first, count), (first + 1, count)), offset=start % count, count=count)
+
+
+async def fetch_window(
+    window: PageWindow, fetch: Callable[[int, int], Awaitable[Mapping[str, Any]]]
+) -> tuple[int, list[dict[str, Any]]]:
+    """(total count, the window's items) from the pages `fetch(number, size)` answers."""
+    plan = plan_pages(window)
+    items: list[dict[str, Any]] = []
+    total = 0
+    for number, size in plan.pages:
+        page = await fetch(number, size)
+        total = int(page["totalCount"])
+        items.extend(page["items"])
+        if not page["hasNextPage"]:
+            break
+    return total, items[plan.offset : plan.offset + plan.count]

@@ -11,18 +11,14 @@ from dataclasses import replace
 from typing import Any
 
 from ..config import WorkflowGenSettings
+from ..records import Page, PageWindow, UserProfile, UserQuery, UserRecord
 from .client import GraphQLClient
-from .errors import (
-    UpstreamConflict,
-    UpstreamMisconfigured,
-    UpstreamNotFound,
-    UpstreamOutcomeUnknown,
-)
+from .converge import Holder, create_converging
+from .errors import UpstreamMisconfigured, UpstreamNotFound
 from .groups import Groups
-from .mapping import in_scope, user_filter, user_from_wire, user_input
+from .mapping import directory_name, in_scope, user_filter, user_from_wire, user_input
 from .operations import load
-from .paging import MAX_PAGE_SIZE, plan_pages
-from .records import Page, PageWindow, UserProfile, UserQuery, UserRecord
+from .paging import MAX_PAGE_SIZE, fetch_window
 from .schema_check import fetch_schema, problems_with
 
 log = logging.getLogger("wfgen_scim.upstream")
@@ -73,72 +69,66 @@ class WorkflowGen:
     async def find_users(
         self, query: UserQuery, window: PageWindow, *, with_groups: bool = False
     ) -> Page[UserRecord]:
-        """One window of the directory's users matching `query`, and how many match."""
-        plan = plan_pages(window)
-        wires: list[dict[str, Any]] = []
-        total = 0
-        for number, size in plan.pages:
-            data = await self._users_page(query, number, size, with_groups)
-            total = data["totalCount"]
-            wires.extend(data["items"])
-            if not data["hasNextPage"]:
-                break
-        selected = wires[plan.offset : plan.offset + plan.count]
-        items = [user_from_wire(w) for w in selected if in_scope(w, self.directory_id)]
-        # Archived users still count upstream; they are hidden, so they do not count here.
-        hidden = len(selected) - len(items)
-        return Page(total=max(total - hidden, len(items)), items=items)
+        """One window of the directory's users matching `query`, and how many match.
+
+        Archived users are hidden but WorkflowGen's filter cannot leave them out. When the
+        window holds every match (a lookup), the total is exact. When it is one page of many,
+        archived users still count in the total (the same on every page) and a page holding
+        one comes out shorter: a client paging by startIndex and totalResults still sees
+        every user exactly once.
+        """
+
+        async def fetch(number: int, size: int) -> dict[str, Any]:
+            return await self._users_page(query, number, size, with_groups)
+
+        total, wires = await fetch_window(window, fetch)
+        items = [self._user(w) for w in wires if in_scope(w, self.directory_id)]
+        if window.start_index == 1 and len(wires) >= total:
+            total = len(items)
+        return Page(total=total, items=items)
 
     async def get_users(
         self, ids: Sequence[str], *, with_groups: bool = False
     ) -> dict[str, UserRecord]:
         """The users among `ids` that exist for the proxy, by id. One round trip."""
         unique = tuple(dict.fromkeys(i for i in ids if i))
-        if not unique:
-            return {}
         found: dict[str, UserRecord] = {}
         for start in range(0, len(unique), MAX_PAGE_SIZE):
             chunk = unique[start : start + MAX_PAGE_SIZE]
             data = await self._users_page(UserQuery(ids=chunk), 1, len(chunk), with_groups)
             for wire in data["items"]:
                 if in_scope(wire, self.directory_id):
-                    found[wire["id"]] = user_from_wire(wire)
+                    found[wire["id"]] = self._user(wire)
         return found
 
-    async def get_user(self, user_id: str, *, with_groups: bool = False) -> UserRecord | None:
-        return (await self.get_users([user_id], with_groups=with_groups)).get(user_id)
-
     async def create_user(self, profile: UserProfile) -> UserRecord:
-        """Create a user; a create whose answer was lost converges instead of duplicating.
-
-        userName is unique across WorkflowGen, so after a lost answer we look the name up:
-        if our user is there the create happened; if nobody is, re-sending cannot produce
-        a duplicate (a racing copy would be refused as a conflict, which we settle the same
-        way).
-        """
+        """Create a user; a create whose answer was lost converges (graphql/converge.py)."""
         variables = {"input": {"directoryId": self.directory_id, **user_input(profile)}}
-        for attempt in range(2):
-            try:
-                data = await self.client.execute(load("CreateUser"), variables)
-                return replace(user_from_wire(data["createUser"]["user"]), groups=())
-            except (UpstreamOutcomeUnknown, UpstreamConflict) as exc:
-                if isinstance(exc, UpstreamConflict) and attempt == 0:
-                    raise
-                existing = await self._by_user_name(profile["user_name"])
-                if existing is not None and self._same_create(existing, profile):
-                    log.warning(
-                        "create of a user converged after a lost answer",
-                        extra={"user_id": existing["id"]},
-                    )
-                    return user_from_wire(existing)
-                if existing is not None:
-                    raise UpstreamConflict(
-                        "userName already exists in WorkflowGen", operation="CreateUser"
-                    ) from None
-                if attempt == 1:
-                    raise
-                log.warning("create of a user lost its answer and did not happen; re-sending")
-        raise AssertionError("unreachable")
+
+        async def send() -> UserRecord:
+            data = await self.client.execute(load("CreateUser"), variables)
+            return replace(self._user(data["createUser"]["user"]), groups=())
+
+        async def holder() -> Holder[UserRecord] | None:
+            wire = await self._by_user_name(profile["user_name"])
+            if wire is None:
+                return None
+            ours = in_scope(wire, self.directory_id)
+            record = self._user(wire)
+            where = (
+                "this directory"
+                if ours
+                else f"WorkflowGen directory {directory_name(wire)!r}, outside the one Entra "
+                "provisions: rename, move or delete that user in WorkflowGen"
+            )
+            return Holder(
+                record=record,
+                is_our_create=ours
+                and record.profile.get("external_id") == profile.get("external_id"),
+                conflict_detail=f"userName {profile['user_name']!r} is already taken in {where}",
+            )
+
+        return await create_converging(send, holder, taken="userName is already taken")
 
     async def update_user(
         self, user_id: str, profile: UserProfile, *, with_groups: bool = False
@@ -146,7 +136,7 @@ class WorkflowGen:
         # Every field is written with an absolute value, so a retried update is harmless.
         variables = {"withGroups": with_groups, "input": {"id": user_id, **user_input(profile)}}
         data = await self.client.execute(load("UpdateUser"), variables, resend_safe=True)
-        return user_from_wire(data["updateUser"]["user"])
+        return self._user(data["updateUser"]["user"])
 
     async def delete_user(self, user_id: str) -> None:
         """Delete (WorkflowGen archives a user with history). The caller checked scope."""
@@ -200,8 +190,5 @@ class WorkflowGen:
         items: list[dict[str, Any]] = data["users"]["items"]
         return items[0] if items else None
 
-    def _same_create(self, wire: dict[str, Any], profile: UserProfile) -> bool:
-        if not in_scope(wire, self.directory_id):
-            return False
-        record = user_from_wire(wire)
-        return record.profile.get("external_id") == profile.get("external_id")
+    def _user(self, wire: dict[str, Any]) -> UserRecord:
+        return user_from_wire(wire, self.directory_id)

@@ -6,6 +6,7 @@ from typing import Any
 from aiohttp import web
 from scim2_models import InvalidSyntaxException
 
+from ..translators.projection import Projection
 from .errors import UnsupportedMediaTypeError
 
 _JSON_TYPES = frozenset({"application/json", "application/scim+json"})
@@ -23,7 +24,9 @@ async def read_json(request: web.Request) -> Any:
         raise InvalidSyntaxException(detail="the request body is empty")
     try:
         return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except RecursionError:
+        raise InvalidSyntaxException(detail="the request body is nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise InvalidSyntaxException(detail=f"the request body is not valid JSON: {exc}") from None
 
 
@@ -34,3 +37,10 @@ def query_param(request: web.Request, name: str) -> str | None:
         if key.lower() == wanted:
             return value
     return None
+
+
+def projection(request: web.Request) -> Projection:
+    """What the client asked to see: `attributes` / `excludedAttributes`."""
+    return Projection.from_query(
+        query_param(request, "attributes"), query_param(request, "excludedAttributes")
+    )

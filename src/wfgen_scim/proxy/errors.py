@@ -5,6 +5,7 @@ errors are graphql/errors.py's family. The table below is the only translation f
 second to the first. Anything else is a bug: logged with its traceback, answered 500.
 """
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -30,6 +31,7 @@ from ..graphql.errors import (
     UpstreamUnavailable,
 )
 from .responses import scim_json
+from .state import SETTINGS
 
 log = logging.getLogger("wfgen_scim.proxy")
 
@@ -125,19 +127,32 @@ _HTTP_TO_SCIM: Mapping[int, Callable[[], SCIMException]] = {
 @web.middleware
 async def scim_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
-        return await handler(request)
+        # One deadline for the whole request, retries included: Entra gets an answer.
+        async with asyncio.timeout(request.app[SETTINGS].request_timeout_seconds):
+            return await handler(request)
+    except TimeoutError:
+        log.warning("request deadline passed on %s %s", request.method, request.path)
+        return error_response(
+            UpstreamUnavailableError(
+                detail="WorkflowGen did not answer in time; try again later",
+                retry_after=UpstreamUnavailable.retry_after_seconds,
+            )
+        )
     except SCIMException as exc:
         return error_response(exc)
     except UpstreamError as exc:
         scim = scim_error_for(exc)
         level = logging.WARNING if scim.status >= 500 else logging.INFO
+        # WorkflowGen's own message may quote a userName (personal data): DEBUG only.
         log.log(
             level,
-            "upstream refused %s: %s",
+            "upstream %s on %s -> %s",
+            type(exc).__name__,
             exc.operation or "request",
-            exc.message,
+            scim.status,
             extra={"upstream_error": type(exc).__name__, "status": scim.status},
         )
+        log.debug("upstream said: %s", exc.message)
         return error_response(scim)
     except web.HTTPException as exc:
         if exc.status < 400:

@@ -8,57 +8,29 @@ are our users) + 1 mutation per kind of change; delete 2.
 from dataclasses import replace
 
 from aiohttp import web
-from scim2_models import InvalidValueException, NotFoundException
+from scim2_models import NotFoundException
 
 from ..graphql import (
-    GroupProfile,
     GroupRecord,
-    MemberCheck,
     Page,
     Ref,
     UpstreamError,
     WorkflowGen,
 )
+from ..translators.changes import changed_fields
 from ..translators.filters import group_filter
-from ..translators.groups import group_body, parse_group_patch, to_scim_group
+from ..translators.groups import group_body, parse_group_patch, refuse_strangers, to_scim_group
 from ..translators.listing import list_response, page_window
 from ..translators.projection import Projection
-from .bodies import query_param, read_json
+from .bodies import projection, query_param, read_json
 from .responses import scim_json
 from .state import base_url, settings, workflowgen
 
-# How many unknown member ids an error message lists before it just counts them.
-_NAMED_IN_ERRORS = 20
+_GROUPS_PER_PAGE_WITH_MEMBERS = 50
 
 
-def _projection(request: web.Request) -> Projection:
-    return Projection.from_query(
-        query_param(request, "attributes"), query_param(request, "excludedAttributes")
-    )
-
-
-def _render(request: web.Request, record: GroupRecord, projection: Projection) -> dict[str, object]:
-    return projection.apply(to_scim_group(record, base_url(request)))
-
-
-def _refuse_strangers(wanted: tuple[str, ...], check: MemberCheck) -> None:
-    """Members must be users of this directory; name the ones that are not, apply nothing."""
-    strangers = [i for i in wanted if i not in check.users]
-    if strangers:
-        named = ", ".join(repr(i) for i in strangers[:_NAMED_IN_ERRORS])
-        more = len(strangers) - _NAMED_IN_ERRORS
-        raise InvalidValueException(
-            detail=f"not users of this directory: {named}"
-            + (f" and {more} more" if more > 0 else "")
-        )
-
-
-def _changed(current: GroupProfile, wanted: GroupProfile) -> GroupProfile:
-    changes = GroupProfile()
-    for key, value in wanted.items():
-        if value != current.get(key):
-            changes[key] = value  # type: ignore[literal-required]
-    return changes
+def _render(request: web.Request, record: GroupRecord, shown: Projection) -> dict[str, object]:
+    return shown.apply(to_scim_group(record, base_url(request)))
 
 
 async def list_groups(request: web.Request) -> web.Response:
@@ -70,13 +42,18 @@ async def list_groups(request: web.Request) -> web.Response:
         default=scim.default_page_size,
         maximum=scim.max_page_size,
     )
-    projection = _projection(request)
+    shown = projection(request)
+    with_members = shown.wants("members")
+    if with_members:
+        # Each group may bring thousands of members: fewer groups per page (RFC 7644 lets
+        # the server return fewer than `count`; clients follow totalResults).
+        window = replace(window, count=min(window.count, _GROUPS_PER_PAGE_WITH_MEMBERS))
     page: Page[GroupRecord] = Page(total=0)
     if not wanted.matches_nothing:
         page = await workflowgen(request).groups.find(
-            wanted.query, window, with_members=projection.wants("members")
+            wanted.query, window, with_members=with_members
         )
-    resources = [_render(request, record, projection) for record in page.items]
+    resources = [_render(request, record, shown) for record in page.items]
     return scim_json(list_response(resources, page.total, window.start_index))
 
 
@@ -86,7 +63,7 @@ async def create_group(request: web.Request) -> web.Response:
     members: tuple[Ref, ...] = ()
     if body.member_ids:
         check = await wf.groups.check_members(None, body.member_ids)
-        _refuse_strangers(body.member_ids, check)
+        refuse_strangers(body.member_ids, check.users)
         members = tuple(check.users[i] for i in body.member_ids)
     record = await wf.groups.create(body.profile)
     if members:
@@ -94,7 +71,7 @@ async def create_group(request: web.Request) -> web.Response:
     resource = to_scim_group(replace(record, members=members), base_url(request))
     location = resource["meta"]["location"]
     return scim_json(
-        _projection(request).apply(resource), status=201, headers={"Location": location}
+        projection(request).apply(resource), status=201, headers={"Location": location}
     )
 
 
@@ -109,13 +86,13 @@ async def _add_or_undo(wf: WorkflowGen, record: GroupRecord, member_ids: list[st
 
 
 async def get_group(request: web.Request) -> web.Response:
-    projection = _projection(request)
+    shown = projection(request)
     record = await workflowgen(request).groups.get(
-        request.match_info["id"], with_members=projection.wants("members")
+        request.match_info["id"], with_members=shown.wants("members")
     )
     if record is None:
         raise NotFoundException(detail=f"group {request.match_info['id']} not found")
-    return scim_json(_render(request, record, projection))
+    return scim_json(_render(request, record, shown))
 
 
 async def patch_group(request: web.Request) -> web.Response:
@@ -127,14 +104,14 @@ async def patch_group(request: web.Request) -> web.Response:
     check = await wf.groups.check_members(group_id, patch.mentioned)
     if check.group is None:
         raise NotFoundException(detail=f"group {group_id} not found")
-    _refuse_strangers(patch.joining, check)
+    refuse_strangers(patch.joining, check.users)
     current: tuple[str, ...] = ()
     if patch.needs_current_members:
         current = tuple(m.id for m in await wf.groups.members(group_id))
     to_add, to_remove = patch.delta(current)
     # Ids that are not our users cannot be members: removing them is a no-op (item 6).
     to_remove = [i for i in to_remove if i in check.users or i in current]
-    changes = _changed(check.group.profile, patch.profile)
+    changes = changed_fields(check.group.profile, patch.profile)
     if changes:
         await wf.groups.update(group_id, changes)
     await wf.groups.add_members(group_id, to_add)
@@ -149,16 +126,16 @@ async def replace_group(request: web.Request) -> web.Response:
     check = await wf.groups.check_members(group_id, body.member_ids)
     if check.group is None:
         raise NotFoundException(detail=f"group {group_id} not found")
-    _refuse_strangers(body.member_ids, check)
+    refuse_strangers(body.member_ids, check.users)
     # PUT states the whole member list, so here (and only here) we compare with it.
     current = {m.id for m in await wf.groups.members(group_id)}
-    changes = _changed(check.group.profile, body.profile)
+    changes = changed_fields(check.group.profile, body.profile)
     record = await wf.groups.update(group_id, changes) if changes else check.group
     await wf.groups.add_members(group_id, [i for i in body.member_ids if i not in current])
     await wf.groups.remove_members(group_id, sorted(current - set(body.member_ids)))
     members = tuple(check.users[i] for i in body.member_ids)
     resource = to_scim_group(replace(record, members=members), base_url(request))
-    return scim_json(_projection(request).apply(resource))
+    return scim_json(projection(request).apply(resource))
 
 
 async def delete_group(request: web.Request) -> web.Response:

@@ -8,26 +8,20 @@ from aiohttp import web
 from scim2_models import InvalidValueException, NotFoundException
 
 from ..graphql import Page, PageWindow, UserRecord, WorkflowGen
+from ..translators.changes import changed_fields
 from ..translators.filters import user_filter
 from ..translators.listing import list_response, page_window, select
 from ..translators.projection import Projection
 from ..translators.users import (
     apply_user_patch,
-    changed_fields,
     parse_user_patch,
     profile_for_create,
     profile_for_replace,
     to_scim_user,
 )
-from .bodies import query_param, read_json
+from .bodies import projection, query_param, read_json
 from .responses import scim_json
 from .state import base_url, settings, workflowgen
-
-
-def _projection(request: web.Request) -> Projection:
-    return Projection.from_query(
-        query_param(request, "attributes"), query_param(request, "excludedAttributes")
-    )
 
 
 def _render(request: web.Request, record: UserRecord, projection: Projection) -> dict[str, object]:
@@ -61,19 +55,19 @@ async def list_users(request: web.Request) -> web.Response:
         default=scim.default_page_size,
         maximum=scim.max_page_size,
     )
-    projection = _projection(request)
+    shown = projection(request)
     page: Page[UserRecord]
     if wanted.matches_nothing:
         page = Page(total=0)
     elif wanted.needs_check:
         # The indexed equality (id, userName, externalId) leaves a handful of candidates.
         candidates = await wf.find_users(
-            wanted.query, PageWindow(1, scim.max_page_size), with_groups=projection.wants("groups")
+            wanted.query, PageWindow(1, scim.max_page_size), with_groups=shown.wants("groups")
         )
         page = select(candidates.items, wanted.accepts, window)
     else:
-        page = await wf.find_users(wanted.query, window, with_groups=projection.wants("groups"))
-    resources = [_render(request, record, projection) for record in page.items]
+        page = await wf.find_users(wanted.query, window, with_groups=shown.wants("groups"))
+    resources = [_render(request, record, shown) for record in page.items]
     return scim_json(list_response(resources, page.total, window.start_index))
 
 
@@ -87,16 +81,16 @@ async def create_user(request: web.Request) -> web.Response:
     resource = to_scim_user(record, base_url(request))
     location = resource["meta"]["location"]
     return scim_json(
-        _projection(request).apply(resource), status=201, headers={"Location": location}
+        projection(request).apply(resource), status=201, headers={"Location": location}
     )
 
 
 async def get_user(request: web.Request) -> web.Response:
-    projection = _projection(request)
+    shown = projection(request)
     record, _ = await _existing(
-        workflowgen(request), request.match_info["id"], with_groups=projection.wants("groups")
+        workflowgen(request), request.match_info["id"], with_groups=shown.wants("groups")
     )
-    return scim_json(_render(request, record, projection))
+    return scim_json(_render(request, record, shown))
 
 
 async def patch_user(request: web.Request) -> web.Response:
@@ -105,15 +99,15 @@ async def patch_user(request: web.Request) -> web.Response:
     patch = parse_user_patch(
         await read_json(request), max_operations=settings(request).max_patch_operations
     )
-    projection = _projection(request)
-    groups = projection.wants("groups")
+    shown = projection(request)
+    groups = shown.wants("groups")
     record, found = await _existing(wf, user_id, *patch.manager_ids, with_groups=groups)
     changes = apply_user_patch(record, patch)
     if changes.get("manager_id"):
         _check_manager(changes["manager_id"], found)
     if changes:
         record = await wf.update_user(user_id, changes, with_groups=groups)
-    return scim_json(_render(request, record, projection))
+    return scim_json(_render(request, record, shown))
 
 
 async def replace_user(request: web.Request) -> web.Response:
@@ -121,8 +115,8 @@ async def replace_user(request: web.Request) -> web.Response:
     user_id = request.match_info["id"]
     replacement = profile_for_replace(await read_json(request))
     manager_id = replacement.get("manager_id")
-    projection = _projection(request)
-    groups = projection.wants("groups")
+    shown = projection(request)
+    groups = shown.wants("groups")
     also = [manager_id] if manager_id else []
     record, found = await _existing(wf, user_id, *also, with_groups=groups)
     changes = changed_fields(record.profile, replacement)
@@ -130,7 +124,7 @@ async def replace_user(request: web.Request) -> web.Response:
         _check_manager(changes["manager_id"], found)
     if changes:
         record = await wf.update_user(user_id, changes, with_groups=groups)
-    return scim_json(_render(request, record, projection))
+    return scim_json(_render(request, record, shown))
 
 
 async def delete_user(request: web.Request) -> web.Response:

@@ -138,7 +138,7 @@ def _normalize_path_operation(
 ) -> list[dict[str, Any]]:
     if _is_dropped(path):
         return []
-    if path.lower() in _MANAGER_PATHS:
+    if _is_manager(path):
         if op == "remove":
             return [{"op": "remove", "path": MANAGER_PATH}]
         manager = _manager_value(value)
@@ -147,7 +147,21 @@ def _normalize_path_operation(
         return [{"op": op, "path": MANAGER_PATH, "value": manager}]
     if op in ("add", "replace") and has_value and _empty(value) and "[" not in path:
         return [{"op": "remove", "path": path}]
+    if op == "remove" and not _selects_entries(value):
+        # A remove naming the value it removes from a single-valued attribute
+        # ({"op":"Remove","path":"title","value":"Boss"}): the path alone decides.
+        return [{"op": "remove", "path": path}]
     return [{"op": op, "path": path, **({"value": value} if has_value else {})}]
+
+
+def _is_manager(path: str) -> bool:
+    """`manager`, its enterprise URN form, `.value`, or a `[value eq ...]` selection of it."""
+    return path.lower().split("[", 1)[0] in _MANAGER_PATHS
+
+
+def _selects_entries(value: Any) -> bool:
+    """Whether a remove's value lists entries of a multi-valued attribute to remove."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
 
 
 def _split_pathless(op: str, value: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -158,7 +172,7 @@ def _split_pathless(op: str, value: Mapping[str, Any]) -> list[dict[str, Any]]:
         lowered = key.lower()
         if _is_dropped(key):
             continue
-        if lowered in _MANAGER_PATHS:
+        if _is_manager(key):
             extra.extend(_normalize_path_operation(op, MANAGER_PATH, item, has_value=True))
         elif lowered == ENTERPRISE_USER.lower() and isinstance(item, Mapping):
             for sub_key, sub_item in item.items():
@@ -169,6 +183,9 @@ def _split_pathless(op: str, value: Mapping[str, Any]) -> list[dict[str, Any]]:
                 )
         elif _empty(item):
             extra.append({"op": "remove", "path": key})
+        elif "[" in key:
+            # A value-path key (`emails[type eq "work"].value`) is a path of its own.
+            extra.extend(_normalize_path_operation(op, key, item, has_value=True))
         else:
             kept[key] = item
     head = [{"op": op, "value": kept}] if kept else []

@@ -22,7 +22,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from ..graphql.records import GroupQuery, UserQuery, UserRecord
+from ..records import GroupQuery, UserQuery, UserRecord
 from .models import CORE_GROUP, CORE_USER, ENTERPRISE_USER
 
 # Entra's docs show `externalId eq jyoung` (unquoted); the RFC grammar refuses it, so a

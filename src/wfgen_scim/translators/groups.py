@@ -6,7 +6,7 @@ item 5) both land here: `Remove` of `members` with a value list removes only tho
 `members[value eq "id"]` removes that one; `remove` of `members` with neither removes all.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,8 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from ..graphql.records import GroupProfile, GroupRecord
+from ..records import GroupProfile, GroupRecord
+from .changes import check_lengths
 from .entra import normalize_resource, patch_operations
 from .filters import parse_filter
 from .models import CORE_GROUP, ENTRA_POLICY, ScimGroup
@@ -79,6 +80,7 @@ def group_body(payload: Any, *, replacement: bool) -> GroupBody:
     with ENTRA_POLICY:
         group = scim_validated(lambda: ScimGroup.model_validate(body, scim_ctx=context))
     name = _display_name(group.display_name)
+    check_lengths({"externalId": group.external_id}, {})
     profile = GroupProfile(display_name=name, external_id=group.external_id or None)
     ids: list[str] = []
     for member in group.members or []:
@@ -175,10 +177,11 @@ def _apply(patch: GroupPatch, op: str, path: str, value: Any, *, has_value: bool
                 raise InvalidPathException(detail="add/replace of members takes a plain 'members'")
             patch._remove(selected)
         elif op == "remove":
-            if has_value and value not in (None, [], ""):
-                patch._remove(_member_ids(value))  # Entra's default dialect: only these
-            else:
+            if not has_value:
                 patch._clear()  # RFC 7644 3.5.2.2: no value, no filter: all of them
+            elif value not in (None, [], ""):
+                patch._remove(_member_ids(value))  # Entra's default dialect: only these
+            # An empty or null value names nobody: removing nobody must not empty the group.
         elif op == "add":
             patch._add(_member_ids(value))
         else:
@@ -195,6 +198,7 @@ def _apply(patch: GroupPatch, op: str, path: str, value: Any, *, has_value: bool
         if op == "remove" or value in (None, ""):
             patch.profile["external_id"] = None
         elif isinstance(value, str):
+            check_lengths({"externalId": value}, {})
             patch.profile["external_id"] = value
         else:
             raise InvalidValueException(detail="externalId must be a string")
@@ -258,4 +262,19 @@ def _as_list(value: Any) -> list[Any]:
 def _display_name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValueException(detail="displayName must be a non-empty string")
+    check_lengths({"displayName": value}, {})
     return value
+
+
+# How many unknown member ids an error message lists before it just counts them.
+_NAMED_IN_ERRORS = 20
+
+
+def refuse_strangers(wanted: Iterable[str], users: Container[str]) -> None:
+    """Members must be users of the directory: name those that are not (nothing applies)."""
+    strangers = [i for i in wanted if i not in users]
+    if strangers:
+        named = ", ".join(repr(i) for i in strangers[:_NAMED_IN_ERRORS])
+        more = len(strangers) - _NAMED_IN_ERRORS
+        suffix = f" and {more} more" if more > 0 else ""
+        raise InvalidValueException(detail=f"not users of this directory: {named}{suffix}")

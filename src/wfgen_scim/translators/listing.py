@@ -5,7 +5,7 @@ from typing import Any, TypeVar
 
 from scim2_models import InvalidValueException
 
-from ..graphql.records import Page, PageWindow
+from ..records import Page, PageWindow
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 from scim2_models import Context, InvalidValueException, PatchOp
 
-from ..graphql.records import UserProfile, UserRecord
+from ..records import UserProfile, UserRecord
+from .changes import changed_fields, check_lengths
 from .entra import MANAGER_PATH, manager_id, normalize_patch, normalize_resource
 from .models import (
     CORE_USER,
@@ -26,6 +27,26 @@ from .models import (
 from .scim_errors import scim_validated
 
 _PATCH_MODEL: Any = PatchOp[ScimUserWithEnterprise]  # type: ignore[valid-type]
+
+# For error messages: our field -> the SCIM attribute Entra knows it by.
+_SCIM_NAMES = {
+    "user_name": "userName",
+    "external_id": "externalId",
+    "display_name": "displayName",
+    "given_name": "name.givenName",
+    "family_name": "name.familyName",
+    "title": "title",
+    "email": 'emails[type eq "work"].value',
+    "work_phone": 'phoneNumbers[type eq "work"].value',
+    "mobile_phone": 'phoneNumbers[type eq "mobile"].value',
+    "fax": 'phoneNumbers[type eq "fax"].value',
+    "street_address": 'addresses[type eq "work"].streetAddress',
+    "postal_code": 'addresses[type eq "work"].postalCode',
+    "office": 'addresses[type eq "other"].formatted',
+    "department": "department",
+    "employee_number": "employeeNumber",
+    "manager_id": "manager",
+}
 
 
 def to_scim_user(record: UserRecord, base_url: str) -> dict[str, Any]:
@@ -157,16 +178,7 @@ def apply_user_patch(record: UserRecord, patch: UserPatch) -> UserProfile:
             )
         )
         scim_validated(lambda: patch.operations.patch(user))
-    return changed_fields(record.profile, _profile(user))
-
-
-def changed_fields(old: UserProfile, new: UserProfile) -> UserProfile:
-    """Fields of `new` whose value differs from `old` ("" and missing count as empty)."""
-    changes = UserProfile()
-    for key, value in new.items():
-        if _blank(value) != _blank(old.get(key)):
-            changes[key] = _blank(value)  # type: ignore[literal-required]
-    return changes
+    return changed_fields(record.profile, _profile(user, latest_wins=True))
 
 
 def _validate(payload: Any, context: Context) -> Any:  # a ScimUser[EnterpriseUser]
@@ -175,13 +187,18 @@ def _validate(payload: Any, context: Context) -> Any:  # a ScimUser[EnterpriseUs
         return scim_validated(lambda: ScimUserWithEnterprise.model_validate(body, scim_ctx=context))
 
 
-def _profile(user: Any) -> UserProfile:
-    """Every stored field, read from a validated SCIM user."""
+def _profile(user: Any, *, latest_wins: bool = False) -> UserProfile:
+    """Every stored field, read from a validated SCIM user.
+
+    WorkflowGen keeps one e-mail, phone and address of each type. From a POST or PUT we keep
+    the one marked primary; after a PATCH, the latest one of the type (an `add` appends, and
+    the stored value is always shown as primary, so "primary" would always keep the old).
+    """
     if not user.user_name or not user.user_name.strip():
         raise InvalidValueException(detail="userName must not be empty")
     enterprise: EnterpriseUser | None = user[EnterpriseUser]
-    work_address = _pick(user.addresses, "work", untyped_ok=True)
-    office = _pick(user.addresses, "other", untyped_ok=False)
+    work_address = _pick(user.addresses, "work", True, latest_wins)
+    office = _pick(user.addresses, "other", False, latest_wins)
     manager = enterprise.manager if enterprise else None
     profile = UserProfile(
         user_name=user.user_name,
@@ -190,10 +207,10 @@ def _profile(user: Any) -> UserProfile:
         given_name=user.name.given_name if user.name else None,
         family_name=user.name.family_name if user.name else None,
         title=user.title,
-        email=_value(_pick(user.emails, "work", untyped_ok=True)),
-        work_phone=_value(_pick(user.phone_numbers, "work", untyped_ok=True)),
-        mobile_phone=_value(_pick(user.phone_numbers, "mobile", untyped_ok=False)),
-        fax=_value(_pick(user.phone_numbers, "fax", untyped_ok=False)),
+        email=_value(_pick(user.emails, "work", True, latest_wins)),
+        work_phone=_value(_pick(user.phone_numbers, "work", True, latest_wins)),
+        mobile_phone=_value(_pick(user.phone_numbers, "mobile", False, latest_wins)),
+        fax=_value(_pick(user.phone_numbers, "fax", False, latest_wins)),
         street_address=work_address.street_address if work_address else None,
         postal_code=work_address.postal_code if work_address else None,
         office=office.formatted if office else None,
@@ -203,15 +220,18 @@ def _profile(user: Any) -> UserProfile:
     )
     if user.active is not None:
         profile["active"] = user.active
+    check_lengths(profile, _SCIM_NAMES)
     return profile
 
 
 _E = TypeVar("_E", Email, PhoneNumber, Address)
 
 
-def _pick(entries: Iterable[_E] | None, kind: str, *, untyped_ok: bool) -> _E | None:
-    """The entry WorkflowGen keeps for `kind`: the primary one of that type, else the last
-    (an 'add' appends), else - when allowed - one without a type."""
+def _pick(
+    entries: Iterable[_E] | None, kind: str, untyped_ok: bool, latest_wins: bool
+) -> _E | None:
+    """The entry WorkflowGen keeps for `kind`: among those of that type (or, when allowed
+    and there are none, those without a type), the primary one or the latest one."""
     if not entries:
         return None
     typed = [e for e in entries if (e.type or "").lower() == kind]
@@ -220,15 +240,11 @@ def _pick(entries: Iterable[_E] | None, kind: str, *, untyped_ok: bool) -> _E | 
     if not typed:
         return None
     primary = [e for e in typed if e.primary]
-    return primary[-1] if primary else typed[-1]
+    return primary[-1] if primary and not latest_wins else typed[-1]
 
 
 def _value(entry: Email | PhoneNumber | None) -> str | None:
     return entry.value if entry else None
-
-
-def _blank(value: Any) -> Any:
-    return None if value == "" else value
 
 
 def _present(fields: Mapping[str, Any]) -> dict[str, Any]:

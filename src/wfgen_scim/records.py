@@ -1,4 +1,4 @@
-"""What the graphql layer hands to the rest of the proxy: plain, typed, WorkflowGen-neutral.
+"""The proxy's own vocabulary for users and groups: plain, typed, WorkflowGen-neutral.
 
 Attribute names here are ours (the SCIM-facing vocabulary); mapping.py alone knows which
 WorkflowGen field each one is stored in.
@@ -83,7 +83,6 @@ class UserQuery:
     external_id: str | None = None
     email: str | None = None
     active: bool | None = None
-    group_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,56 @@
+"""Creates that converge instead of duplicating when their answer is lost.
+
+WorkflowGen has no idempotency key, but userNames are unique across WorkflowGen and group
+names within a directory. So after a create whose answer was lost we look the name up: if
+it holds what we sent, the create happened and we return it; if nobody holds it, re-sending
+cannot duplicate (a racing copy of our own create is refused as a conflict, which is settled
+the same way); if someone else holds it, that is a genuine conflict.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from .errors import UpstreamConflict, UpstreamOutcomeUnknown
+
+R = TypeVar("R")
+
+log = logging.getLogger("wfgen_scim.upstream")
+
+
+@dataclass(frozen=True)
+class Holder(Generic[R]):
+    """Who holds the name we tried to create."""
+
+    record: R
+    is_our_create: bool  # what we sent: our directory, our externalId
+    conflict_detail: str  # what to tell Entra when it is not
+
+
+async def create_converging(
+    send: Callable[[], Awaitable[R]],
+    holder: Callable[[], Awaitable[Holder[R] | None]],
+    taken: str,
+) -> R:
+    """Run `send` at most twice; `holder` settles what a lost answer or a conflict means."""
+    for attempt in (1, 2):
+        try:
+            return await send()
+        except UpstreamConflict as exc:
+            found = await holder()
+            if attempt == 2 and found is not None and found.is_our_create:
+                return found.record  # our first, lost create won the race with our re-send
+            detail = found.conflict_detail if found is not None else taken
+            raise UpstreamConflict(detail, operation=exc.operation) from None
+        except UpstreamOutcomeUnknown:
+            found = await holder()
+            if found is not None and found.is_our_create:
+                log.warning("a create whose answer was lost converged on what it created")
+                return found.record
+            if found is not None:
+                raise UpstreamConflict(found.conflict_detail) from None
+            if attempt == 2:
+                raise
+            log.warning("a create lost its answer and did not happen; sending it again")
+    raise AssertionError("unreachable: the second attempt returns or raises")
