@@ -7,7 +7,7 @@ user - and any manager it sets - in one query, then one update), PUT 2, delete 2
 from aiohttp import web
 from scim2_models import InvalidValueException, NotFoundException
 
-from ..graphql import Page, PageWindow, UserRecord, WorkflowGen
+from ..graphql import Page, PageWindow, UserProfile, UserRecord, WorkflowGen
 from ..translators.changes import changed_fields
 from ..translators.filters import user_filter
 from ..translators.listing import list_response, page_window, select
@@ -102,12 +102,7 @@ async def patch_user(request: web.Request) -> web.Response:
     shown = projection(request)
     groups = shown.wants("groups")
     record, found = await _existing(wf, user_id, *patch.manager_ids, with_groups=groups)
-    changes = apply_user_patch(record, patch)
-    if changes.get("manager_id"):
-        _check_manager(changes["manager_id"], found)
-    if changes:
-        record = await wf.update_user(user_id, changes, with_groups=groups)
-    return scim_json(_render(request, record, shown))
+    return await _write(request, record, apply_user_patch(record, patch), found, shown)
 
 
 async def replace_user(request: web.Request) -> web.Response:
@@ -120,10 +115,23 @@ async def replace_user(request: web.Request) -> web.Response:
     also = [manager_id] if manager_id else []
     record, found = await _existing(wf, user_id, *also, with_groups=groups)
     changes = changed_fields(record.profile, replacement)
+    return await _write(request, record, changes, found, shown)
+
+
+async def _write(
+    request: web.Request,
+    record: UserRecord,
+    changes: UserProfile,
+    users_of_directory: dict[str, UserRecord],
+    shown: Projection,
+) -> web.Response:
+    """Send what a PATCH or PUT changes (nothing when nothing changes); answer the user."""
     if changes.get("manager_id"):
-        _check_manager(changes["manager_id"], found)
+        _check_manager(changes["manager_id"], users_of_directory)
     if changes:
-        record = await wf.update_user(user_id, changes, with_groups=groups)
+        record = await workflowgen(request).update_user(
+            record.id, changes, with_groups=shown.wants("groups")
+        )
     return scim_json(_render(request, record, shown))
 
 
