@@ -26,13 +26,20 @@ import urllib.parse
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from .measure import Phase, machine, table, timed
-from .stack import REQUEST_TIMEOUT, TOKEN, Stack, StackError, Upstream, run, running_stack
+from .stack import (
+    REQUEST_TIMEOUT,
+    TOKEN,
+    Stack,
+    Upstream,
+    add_proxy_arguments,
+    main_of,
+    running_stack,
+)
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -437,19 +444,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--latency-ms", type=float, default=0.0, help="emulator delay per GraphQL request"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
-    parser.add_argument(
-        "--proxy-log-level",
-        default="INFO",
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="the proxy's log level (INFO logs one access line per request, as deployed)",
-    )
-    parser.add_argument(
-        "--profile-proxy",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="run the proxy under cProfile and write its stats to FILE",
-    )
+    add_proxy_arguments(parser)
     args = parser.parse_args(argv)
     if args.users < 1 or args.concurrency < 1:
         parser.error("--users and --concurrency must be at least 1")
@@ -458,16 +453,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        result = run(lambda: run_cycle(args))
-    except StackError as failure:
-        print(f"benchmark aborted: {failure}", file=sys.stderr)
-        return 2
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print("interrupted; emulator and proxy stopped", file=sys.stderr)
-        return 130
-    print(json.dumps(result, indent=2) if args.json else render(result))
-    return 1 if _unexpected(result) or result["problems"] else 0
+    return main_of(
+        lambda: run_cycle(args),
+        as_json=args.json,
+        render=render,
+        failed=lambda result: bool(_unexpected(result) or result["problems"]),
+        stopped="emulator and proxy",
+    )
 
 
 if __name__ == "__main__":

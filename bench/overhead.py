@@ -20,7 +20,6 @@ import sys
 import urllib.parse
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -32,11 +31,11 @@ from .stack import (
     REQUEST_TIMEOUT,
     TOKEN,
     Stack,
-    StackError,
     Upstream,
+    add_proxy_arguments,
     basic_auth,
     free_port,
-    run,
+    main_of,
     running_stack,
 )
 
@@ -326,16 +325,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--seed-users", type=int, default=10_000, help="users seeded in the emulator"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
-    parser.add_argument(
-        "--proxy-log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
-    )
-    parser.add_argument(
-        "--profile-proxy",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="run the proxy under cProfile, stats to FILE",
-    )
+    add_proxy_arguments(parser)
     args = parser.parse_args(argv)
     if min(args.requests, args.concurrency, args.rounds) < 1 or args.warmup < 0:
         parser.error("--requests, --concurrency and --rounds must be at least 1")
@@ -344,17 +334,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        result = run(lambda: run_overhead(args))
-    except StackError as failure:
-        print(f"benchmark aborted: {failure}", file=sys.stderr)
-        return 2
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print("interrupted; emulator, proxy and passthrough stopped", file=sys.stderr)
-        return 130
-    print(json.dumps(result, indent=2) if args.json else render(result))
-    failed = any(t["failures"] for sc in result["scenarios"] for t in sc["targets"].values())
-    return 1 if failed else 0
+    return main_of(
+        lambda: run_overhead(args),
+        as_json=args.json,
+        render=render,
+        failed=lambda result: any(
+            t["failures"] for sc in result["scenarios"] for t in sc["targets"].values()
+        ),
+        stopped="emulator, proxy and passthrough",
+    )
 
 
 if __name__ == "__main__":

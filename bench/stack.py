@@ -9,10 +9,12 @@ itself is killed (PR_SET_PDEATHSIG).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import contextlib
 import ctypes
+import json
 import os
 import signal
 import socket
@@ -364,3 +366,41 @@ def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return asyncio.run(guarded())
     finally:
         _kill_leftovers()
+
+
+def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options every benchmark gives the proxy it starts."""
+    parser.add_argument(
+        "--proxy-log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="the proxy's log level (INFO logs one access line per request, as deployed)",
+    )
+    parser.add_argument(
+        "--profile-proxy",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="run the proxy under cProfile and write its stats to FILE",
+    )
+
+
+def main_of(
+    benchmark: Callable[[], Coroutine[Any, Any, T]],
+    *,
+    as_json: bool,
+    render: Callable[[T], str],
+    failed: Callable[[T], bool],
+    stopped: str,
+) -> int:
+    """Run a benchmark and print its result; exit 2 if a child failed, 1 if a check did."""
+    try:
+        result = run(benchmark)
+    except StackError as failure:
+        print(f"benchmark aborted: {failure}", file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print(f"interrupted; {stopped} stopped", file=sys.stderr)
+        return 130
+    print(json.dumps(result, indent=2) if as_json else render(result))
+    return 1 if failed(result) else 0

@@ -8,6 +8,7 @@ from . import discovery, groups, health, users
 from .auth import bearer_auth
 from .errors import scim_errors
 from .logs import access_log
+from .routes import add_resource_routes
 from .state import SETTINGS, WORKFLOWGEN
 
 
@@ -32,8 +33,8 @@ def build_app(
     app[SETTINGS] = scim
     app[WORKFLOWGEN] = wf
     for prefix in prefixes:
-        users.add_routes(app, prefix)
-        groups.add_routes(app, prefix)
+        add_resource_routes(app, prefix, "Users", users.HANDLERS)
+        add_resource_routes(app, prefix, "Groups", groups.HANDLERS)
         discovery.add_routes(app, prefix)
     health.add_routes(app)
     if manage_upstream:

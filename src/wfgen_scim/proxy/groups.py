@@ -24,6 +24,7 @@ from ..translators.listing import list_response, page_window
 from ..translators.projection import Projection
 from .bodies import projection, query_param, read_json
 from .responses import scim_json
+from .routes import ResourceHandlers
 from .state import base_url, settings, workflowgen
 
 _GROUPS_PER_PAGE_WITH_MEMBERS = 50
@@ -147,12 +148,11 @@ async def delete_group(request: web.Request) -> web.Response:
     return scim_json(None, status=204)
 
 
-def add_routes(app: web.Application, prefix: str) -> None:
-    for suffix in ("/Groups", "/Groups/"):
-        app.router.add_get(prefix + suffix, list_groups)
-        app.router.add_post(prefix + suffix, create_group)
-    item = prefix + "/Groups/{id}"
-    app.router.add_get(item, get_group)
-    app.router.add_patch(item, patch_group)
-    app.router.add_put(item, replace_group)
-    app.router.add_delete(item, delete_group)
+HANDLERS = ResourceHandlers(
+    list=list_groups,
+    create=create_group,
+    get=get_group,
+    patch=patch_group,
+    replace=replace_group,
+    delete=delete_group,
+)

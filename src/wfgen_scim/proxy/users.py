@@ -21,6 +21,7 @@ from ..translators.users import (
 )
 from .bodies import projection, query_param, read_json
 from .responses import scim_json
+from .routes import ResourceHandlers
 from .state import base_url, settings, workflowgen
 
 
@@ -143,12 +144,11 @@ async def delete_user(request: web.Request) -> web.Response:
     return scim_json(None, status=204)
 
 
-def add_routes(app: web.Application, prefix: str) -> None:
-    for suffix in ("/Users", "/Users/"):
-        app.router.add_get(prefix + suffix, list_users)
-        app.router.add_post(prefix + suffix, create_user)
-    item = prefix + "/Users/{id}"
-    app.router.add_get(item, get_user)
-    app.router.add_patch(item, patch_user)
-    app.router.add_put(item, replace_user)
-    app.router.add_delete(item, delete_user)
+HANDLERS = ResourceHandlers(
+    list=list_users,
+    create=create_user,
+    get=get_user,
+    patch=patch_user,
+    replace=replace_user,
+    delete=delete_user,
+)
