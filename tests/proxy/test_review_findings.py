@@ -21,7 +21,13 @@ from tests.harness import (
 )
 from tests.proxy.test_ms_entra_groups import create_group
 from wfgen_scim.config import UpstreamAuthMode
-from wfgen_scim.graphql import UpstreamMisconfigured, UpstreamUnavailable, WorkflowGen
+from wfgen_scim.graphql import (
+    UpstreamMisconfigured,
+    UpstreamNotFound,
+    UpstreamUnavailable,
+    WorkflowGen,
+)
+from wfgen_scim.proxy.state import WORKFLOWGEN
 from wfgen_scim.translators.models import ENTERPRISE_USER
 
 
@@ -170,3 +176,81 @@ async def test_the_identity_provider_is_verified_even_when_workflowgen_is_not(
         await wf.start()
     # The first token, then one renewal after WorkflowGen refused it; no more.
     assert len(received) == 2
+
+
+async def _update_upstream(scim: Scim, user_id: str, **fields: Any) -> None:
+    await scim.upstream.graphql(
+        "mutation ($i: UpdateUserInput!) { updateUser(input: $i) { user { id } } }",
+        {"i": {"id": user_id, **fields}},
+    )
+
+
+async def test_a_too_long_stored_value_does_not_block_disabling_the_user(scim: Scim) -> None:
+    user = await scim.create_user("leaver@contoso.com")
+    await _update_upstream(scim, user["id"], jobTitle="t" * 1500)
+    status, body, _ = await scim.patch(
+        f"/Users/{user['id']}", {"op": "Replace", "path": "active", "value": "False"}
+    )
+    assert (status, body["active"]) == (200, False)
+
+
+async def test_a_hidden_manager_can_still_be_cleared(scim: Scim) -> None:
+    boss = await scim.create_user("gone.boss@contoso.com")
+    user = await scim.create_user("report@contoso.com")
+    await scim.patch(f"/Users/{user['id']}", {"op": "Add", "path": "manager", "value": boss["id"]})
+    await scim.upstream.set_flags(boss["id"], hasHistory=True)
+    assert (await scim.delete(f"/Users/{boss['id']}"))[0] == 204  # archived, now hidden
+    _, shown, _ = await scim.get(f"/Users/{user['id']}")
+    assert "manager" not in shown.get(ENTERPRISE_USER, {})
+
+    # An unrelated change leaves WorkflowGen's manager alone...
+    await scim.patch(f"/Users/{user['id']}", {"op": "Replace", "path": "title", "value": "X"})
+    query = "query ($id: ID) { user(id: $id) { manager { id } } }"
+    assert (await scim.upstream.graphql(query, {"id": user["id"]}))["user"]["manager"] is not None
+    # ...and Entra removing the manager really removes it.
+    status, _, _ = await scim.patch(f"/Users/{user['id']}", {"op": "Remove", "path": "manager"})
+    assert status == 200
+    assert (await scim.upstream.graphql(query, {"id": user["id"]}))["user"]["manager"] is None
+
+
+async def test_a_member_deleted_between_check_and_change_does_not_block_the_others(
+    scim: Scim,
+) -> None:
+    keep = await scim.create_user("stays@contoso.com")
+    leaving = await scim.create_user("leaves@contoso.com")
+    group = await create_group(scim, "Racing")
+    await scim.upstream.set_flags(leaving["id"], hasHistory=True)
+    assert (await scim.delete(f"/Users/{leaving['id']}"))[0] == 204  # archived
+    assert scim.client.app is not None
+    wf = scim.client.app[WORKFLOWGEN]
+    # What the PATCH handler does after its check, had the user vanished in between:
+    await wf.groups.add_members(group["id"], [keep["id"], leaving["id"]])
+    _, body, _ = await scim.get(f"/Groups/{group['id']}")
+    assert [m["value"] for m in body["members"]] == [keep["id"]]
+    await wf.groups.remove_members(group["id"], [leaving["id"], keep["id"]])
+    _, body, _ = await scim.get(f"/Groups/{group['id']}")
+    assert body["members"] == []
+
+
+async def test_updating_a_user_archived_meanwhile_is_404(scim: Scim) -> None:
+    user = await scim.create_user("racer@contoso.com")
+    await scim.upstream.set_flags(user["id"], hasHistory=True)
+    await scim.delete(f"/Users/{user['id']}")
+    assert scim.client.app is not None
+    with pytest.raises(UpstreamNotFound):
+        await scim.client.app[WORKFLOWGEN].update_user(user["id"], {"title": "late"})
+
+
+async def test_validation_errors_read_without_pydantic_internals(scim: Scim) -> None:
+    for body in (new_user("v1@contoso.com", active="maybe"), new_user("v2@contoso.com", title=5)):
+        status, error, _ = await scim.post("/Users", body)
+        assert status == 400
+        assert "pydantic" not in error["detail"]
+        assert "validation error for" not in error["detail"]
+    user = await scim.create_user("v3@contoso.com")
+    status, error, _ = await scim.patch(
+        f"/Users/{user['id']}", {"op": "replace", "path": "active", "value": "perhaps"}
+    )
+    assert status == 400
+    assert "pydantic" not in error["detail"]
+    assert "active" in error["detail"]

@@ -21,13 +21,13 @@ from ..records import (
 )
 from .client import GraphQLClient
 from .converge import Holder, create_converging
-from .errors import UpstreamNotFound
+from .errors import UpstreamBadInput, UpstreamNotFound
 from .mapping import (
     ARCHIVED_STATUS,
+    directory_of,
     group_filter,
     group_from_wire,
     group_input,
-    in_scope,
     member_ref,
     user_filter,
 )
@@ -155,26 +155,44 @@ class Groups:
             log.info("group was already gone when deleted")
 
     async def add_members(self, group_id: str, user_ids: Sequence[str]) -> None:
-        # Idempotent in WorkflowGen (adding a member twice is fine), so safe to re-send.
-        if user_ids:
-            await self.client.execute(
-                load("AddUsersToGroup"),
-                {"input": {"groupId": group_id, "userIds": list(user_ids)}},
-                resend_safe=True,
-            )
+        await self._change_members("AddUsersToGroup", group_id, user_ids)
 
     async def remove_members(self, group_id: str, user_ids: Sequence[str]) -> None:
-        if user_ids:
-            await self.client.execute(
-                load("RemoveUsersFromGroup"),
-                {"input": {"groupId": group_id, "userIds": list(user_ids)}},
-                resend_safe=True,
+        await self._change_members("RemoveUsersFromGroup", group_id, user_ids)
+
+    async def _change_members(self, operation: str, group_id: str, user_ids: Sequence[str]) -> None:
+        """One membership delta. Idempotent in WorkflowGen, so safe to re-send.
+
+        The ids were checked just before; if WorkflowGen now refuses one, a user was deleted
+        or archived in between. Such a user can be neither added nor removed, so the others
+        go through rather than failing the whole request.
+        """
+        if not user_ids:
+            return
+        try:
+            await self._send_members(operation, group_id, user_ids)
+        except UpstreamBadInput:
+            still = (await self.check_members(None, user_ids)).users
+            remaining = [i for i in user_ids if i in still]
+            if len(remaining) == len(user_ids):
+                raise
+            log.info(
+                "%d member(s) vanished during a membership change", len(user_ids) - len(remaining)
             )
+            if remaining:
+                await self._send_members(operation, group_id, remaining)
+
+    async def _send_members(self, operation: str, group_id: str, user_ids: Sequence[str]) -> None:
+        await self.client.execute(
+            load(operation),
+            {"input": {"groupId": group_id, "userIds": list(user_ids)}},
+            resend_safe=True,
+        )
 
     # Helpers -----------------------------------------------------------------------------
 
     def _ours(self, wire: dict[str, Any]) -> bool:
-        return in_scope({**wire, "status": None}, self._directory_id())
+        return directory_of(wire) == self._directory_id()
 
     async def _group(
         self,

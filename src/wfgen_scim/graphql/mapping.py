@@ -108,20 +108,31 @@ def in_scope(wire: Mapping[str, Any] | None, directory_id: str) -> bool:
     """
     if wire is None:
         return False
+    return directory_of(wire) == directory_id and wire.get("status") != ARCHIVED_STATUS
+
+
+def directory_of(wire: Mapping[str, Any]) -> str | None:
+    """The id of the directory a user or group belongs to."""
     directory = wire.get("directory") or {}
-    return directory.get("id") == directory_id and wire.get("status") != ARCHIVED_STATUS
+    found = directory.get("id")
+    return None if found is None else str(found)
 
 
 def user_from_wire(wire: Mapping[str, Any], directory_id: str) -> UserRecord:
-    """Our record of a WorkflowGen user; a manager outside our world is not shown."""
+    """Our record of a WorkflowGen user.
+
+    A manager outside our world (archived, or of another directory) is kept in the profile,
+    which is what WorkflowGen stores and what changes are computed against, but it is not
+    shown: `manager` stays None.
+    """
     profile = UserProfile()
     for ours, theirs in USER_FIELDS.items():
         if ours != "manager_id":
             profile[ours] = wire.get(theirs)  # type: ignore[literal-required]
     manager = wire.get("manager")
+    profile["manager_id"] = manager["id"] if manager else None
     if manager is not None and not in_scope(manager, directory_id):
         manager = None
-    profile["manager_id"] = manager["id"] if manager else None
     groups = wire.get("groups")
     return UserRecord(
         id=wire["id"],

@@ -14,7 +14,7 @@ from ..config import WorkflowGenSettings
 from ..records import Page, PageWindow, UserProfile, UserQuery, UserRecord
 from .client import GraphQLClient
 from .converge import Holder, create_converging
-from .errors import UpstreamMisconfigured, UpstreamNotFound
+from .errors import UpstreamBadInput, UpstreamMisconfigured, UpstreamNotFound
 from .groups import Groups
 from .mapping import directory_name, in_scope, user_filter, user_from_wire, user_input
 from .operations import load
@@ -135,7 +135,13 @@ class WorkflowGen:
     ) -> UserRecord:
         # Every field is written with an absolute value, so a retried update is harmless.
         variables = {"withGroups": with_groups, "input": {"id": user_id, **user_input(profile)}}
-        data = await self.client.execute(load("UpdateUser"), variables, resend_safe=True)
+        try:
+            data = await self.client.execute(load("UpdateUser"), variables, resend_safe=True)
+        except UpstreamBadInput:
+            # Archived or moved since we read it: for Entra it no longer exists.
+            if not await self.get_users([user_id]):
+                raise UpstreamNotFound("user not found", operation="UpdateUser") from None
+            raise
         return self._user(data["updateUser"]["user"])
 
     async def delete_user(self, user_id: str) -> None:

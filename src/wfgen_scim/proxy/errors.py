@@ -6,7 +6,6 @@ second to the first. Anything else is a bug: logged with its traceback, answered
 """
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -162,8 +161,6 @@ async def scim_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         if not make:
             scim.status = exc.status
         return error_response(scim)
-    except json.JSONDecodeError as exc:
-        return error_response(InvalidSyntaxException(detail=f"malformed JSON: {exc.msg}"))
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
         error = SCIMException(detail="internal error; see the proxy log")

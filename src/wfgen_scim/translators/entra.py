@@ -24,7 +24,7 @@ from scim2_models import (
 from .models import ENTERPRISE_USER
 
 MANAGER_PATH = f"{ENTERPRISE_USER}:manager"
-_MANAGER_PATHS = frozenset(
+MANAGER_PATHS = frozenset(
     {"manager", "manager.value", MANAGER_PATH.lower(), f"{MANAGER_PATH}.value".lower()}
 )
 _DROPPED_KEYS = frozenset({"roles", "meta"})
@@ -44,7 +44,11 @@ def manager_id(value: Any) -> str | None:
     if isinstance(value, list):
         value = value[0] if value else None
     if isinstance(value, Mapping):
-        value = value.get("value")
+        # `value` is the id; a `$ref` alone still names the user, in its last segment.
+        reference = value.get("$ref")
+        value = value.get("value") or (
+            reference.rstrip("/").rsplit("/", 1)[-1] if isinstance(reference, str) else None
+        )
     if value is None or value == "":
         return None
     if not isinstance(value, str):
@@ -156,7 +160,7 @@ def _normalize_path_operation(
 
 def _is_manager(path: str) -> bool:
     """`manager`, its enterprise URN form, `.value`, or a `[value eq ...]` selection of it."""
-    return path.lower().split("[", 1)[0] in _MANAGER_PATHS
+    return path.lower().split("[", 1)[0] in MANAGER_PATHS
 
 
 def _selects_entries(value: Any) -> bool:

@@ -23,7 +23,8 @@ from scim2_models.path import (
 )
 
 from ..records import GroupQuery, UserQuery, UserRecord
-from .models import CORE_GROUP, CORE_USER, ENTERPRISE_USER
+from .entra import MANAGER_PATHS
+from .models import CORE_GROUP, CORE_USER
 
 # Entra's docs show `externalId eq jyoung` (unquoted); the RFC grammar refuses it, so a
 # bare word after `eq` is quoted before a second parse. JSON literals keep their meaning.
@@ -114,16 +115,6 @@ class UserFilter:
         )
 
 
-_MANAGER_NAMES = frozenset(
-    {
-        "manager",
-        "manager.value",
-        f"{ENTERPRISE_USER}:manager".lower(),
-        f"{ENTERPRISE_USER}:manager.value".lower(),
-    }
-)
-
-
 def user_filter(text: str | None) -> UserFilter:
     if not text or not text.strip():
         return UserFilter()
@@ -174,7 +165,7 @@ def _add_user_equality(result: UserFilter, attribute: str, value: Any) -> UserFi
         if q.active is not None and q.active != active:
             raise _Impossible
         return replace(result, query=replace(q, active=active))
-    if attribute in _MANAGER_NAMES:
+    if attribute in MANAGER_PATHS:
         return replace(
             result,
             manager_id=_merge(result.manager_id, _text(attribute, value), casefold=False),

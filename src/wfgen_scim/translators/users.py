@@ -126,6 +126,7 @@ def to_scim_user(record: UserRecord, base_url: str) -> dict[str, Any]:
 def profile_for_create(payload: Any) -> UserProfile:
     """The fields of a user to create from a POST body; absent attributes are not sent."""
     profile = _profile(_validate(payload, Context.RESOURCE_CREATION_REQUEST))
+    check_lengths(profile, _SCIM_NAMES)
     created = UserProfile()
     for key, value in profile.items():
         if value is not None:
@@ -136,7 +137,9 @@ def profile_for_create(payload: Any) -> UserProfile:
 
 def profile_for_replace(payload: Any) -> UserProfile:
     """Every stored field a PUT sets: it replaces the resource, so absent ones clear."""
-    return _profile(_validate(payload, Context.RESOURCE_REPLACEMENT_REQUEST))
+    profile = _profile(_validate(payload, Context.RESOURCE_REPLACEMENT_REQUEST))
+    check_lengths(profile, _SCIM_NAMES)
+    return profile
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,7 @@ class UserPatch:
 
     operations: Any  # PatchOp[ScimUser[EnterpriseUser]] | None (None: nothing to do)
     manager_ids: frozenset[str]
+    touches_manager: bool = False
 
 
 def parse_user_patch(payload: Any, max_operations: int = 1000) -> UserPatch:
@@ -163,7 +167,11 @@ def parse_user_patch(payload: Any, max_operations: int = 1000) -> UserPatch:
                 scim_ctx=Context.RESOURCE_PATCH_REQUEST,
             )
         )
-    return UserPatch(operations=patch, manager_ids=frozenset(_managers_set_by(operations)))
+    return UserPatch(
+        operations=patch,
+        manager_ids=frozenset(_managers_set_by(operations)),
+        touches_manager=any(o.get("path") == MANAGER_PATH for o in operations),
+    )
 
 
 def apply_user_patch(record: UserRecord, patch: UserPatch) -> UserProfile:
@@ -178,7 +186,16 @@ def apply_user_patch(record: UserRecord, patch: UserPatch) -> UserProfile:
             )
         )
         scim_validated(lambda: patch.operations.patch(user))
-    return changed_fields(record.profile, _profile(user, latest_wins=True))
+    changes = changed_fields(record.profile, _profile(user, latest_wins=True))
+    if not patch.touches_manager:
+        # A manager WorkflowGen keeps but Entra cannot see (archived, or of another
+        # directory) is not rendered, so it reads as "none" here; only an operation on the
+        # manager may clear it.
+        changes.pop("manager_id", None)
+    # Values already stored are WorkflowGen's business; only what this request writes is
+    # held to the limits (a too-long stored title must not block disabling the user).
+    check_lengths(changes, _SCIM_NAMES)
+    return changes
 
 
 def _validate(payload: Any, context: Context) -> Any:  # a ScimUser[EnterpriseUser]
@@ -220,7 +237,6 @@ def _profile(user: Any, *, latest_wins: bool = False) -> UserProfile:
     )
     if user.active is not None:
         profile["active"] = user.active
-    check_lengths(profile, _SCIM_NAMES)
     return profile
 
 
