@@ -23,11 +23,11 @@ from .client import GraphQLClient
 from .converge import Holder, create_converging
 from .errors import UpstreamBadInput, UpstreamNotFound
 from .mapping import (
-    ARCHIVED_STATUS,
     directory_of,
     group_filter,
     group_from_wire,
     group_input,
+    in_scope,
     member_ref,
     user_filter,
 )
@@ -110,7 +110,7 @@ class Groups:
                 data = await self.client.execute(load("UserRefs"), variables)
             if chunk:
                 for item in data["users"]["items"]:
-                    if item.get("status") != ARCHIVED_STATUS:
+                    if in_scope(item, self._directory_id()):
                         users[item["id"]] = member_ref(item)
         return MemberCheck(group=group, users=users)
 

@@ -38,18 +38,17 @@ class WorkflowGen:
         await self.client.start()
         try:
             data = await self.client.execute(load("Directory"), {"name": self.settings.directory})
+            if data["directory"] is None:
+                raise UpstreamMisconfigured(
+                    f"WorkflowGen has no directory named {self.settings.directory!r} (create "
+                    "it with the 'Azure AD SCIM v2' connector, or fix workflowgen.directory)"
+                )
+            if self.settings.check_schema_at_start:
+                await self._check_schema()
         except BaseException:
             await self.client.close()
             raise
-        if data["directory"] is None:
-            await self.client.close()
-            raise UpstreamMisconfigured(
-                f"WorkflowGen has no directory named {self.settings.directory!r} "
-                "(create it with the 'Azure AD SCIM v2' connector, or fix workflowgen.directory)"
-            )
         self._directory_id = str(data["directory"]["id"])
-        if self.settings.check_schema_at_start:
-            await self._check_schema()
 
     async def close(self) -> None:
         await self.client.close()
@@ -159,13 +158,8 @@ class WorkflowGen:
 
     async def _check_schema(self) -> None:
         """Refuse to serve against a WorkflowGen whose schema our documents do not fit."""
-        try:
-            problems = problems_with(await fetch_schema(self.client, str(self.settings.url)))
-        except BaseException:
-            await self.client.close()
-            raise
+        problems = problems_with(await fetch_schema(self.client, str(self.settings.url)))
         if problems:
-            await self.client.close()
             raise UpstreamMisconfigured(
                 "WorkflowGen's schema does not fit the proxy's operations: " + "; ".join(problems)
             )

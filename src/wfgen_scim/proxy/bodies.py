@@ -6,8 +6,11 @@ from typing import Any
 from aiohttp import web
 from scim2_models import InvalidSyntaxException
 
+from ..records import PageWindow
+from ..translators.listing import page_window
 from ..translators.projection import Projection
 from .errors import UnsupportedMediaTypeError
+from .state import settings
 
 _JSON_TYPES = frozenset({"application/json", "application/scim+json"})
 
@@ -43,4 +46,15 @@ def projection(request: web.Request) -> Projection:
     """What the client asked to see: `attributes` / `excludedAttributes`."""
     return Projection.from_query(
         query_param(request, "attributes"), query_param(request, "excludedAttributes")
+    )
+
+
+def window(request: web.Request) -> PageWindow:
+    """The `startIndex` / `count` window a list request asked for, within our limits."""
+    scim = settings(request)
+    return page_window(
+        query_param(request, "startIndex"),
+        query_param(request, "count"),
+        default=scim.default_page_size,
+        maximum=scim.max_page_size,
     )

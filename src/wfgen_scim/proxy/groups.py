@@ -1,8 +1,8 @@
 """/Groups: Entra's group lifecycle, membership as deltas.
 
 Round trips (counted by the tests): filter with members excluded 1; create without members
-1; PATCH adding or removing any number of members: 1 query (is the group ours, which ids
-are our users) + 1 mutation per kind of change; delete 2.
+1; PATCH adding or removing up to 1000 members: 1 query (is the group ours, which ids are
+our users) + 1 mutation per kind of change; delete 2. README has the full table.
 """
 
 from dataclasses import replace
@@ -20,10 +20,10 @@ from ..graphql import (
 from ..translators.changes import changed_fields
 from ..translators.filters import group_filter
 from ..translators.groups import group_body, parse_group_patch, refuse_strangers, to_scim_group
-from ..translators.listing import list_response, page_window
+from ..translators.listing import list_response
 from ..translators.projection import Projection
-from .bodies import projection, query_param, read_json
-from .responses import scim_json
+from .bodies import projection, query_param, read_json, window
+from .responses import created, scim_json
 from .routes import ResourceHandlers
 from .state import base_url, settings, workflowgen
 
@@ -35,27 +35,21 @@ def _render(request: web.Request, record: GroupRecord, shown: Projection) -> dic
 
 
 async def list_groups(request: web.Request) -> web.Response:
-    scim = settings(request)
     wanted = group_filter(query_param(request, "filter"))
-    window = page_window(
-        query_param(request, "startIndex"),
-        query_param(request, "count"),
-        default=scim.default_page_size,
-        maximum=scim.max_page_size,
-    )
+    asked = window(request)
     shown = projection(request)
     with_members = shown.wants("members")
     if with_members:
         # Each group may bring thousands of members: fewer groups per page (RFC 7644 lets
         # the server return fewer than `count`; clients follow totalResults).
-        window = replace(window, count=min(window.count, _GROUPS_PER_PAGE_WITH_MEMBERS))
+        asked = replace(asked, count=min(asked.count, _GROUPS_PER_PAGE_WITH_MEMBERS))
     page: Page[GroupRecord] = Page(total=0)
     if not wanted.matches_nothing:
         page = await workflowgen(request).groups.find(
-            wanted.query, window, with_members=with_members
+            wanted.query, asked, with_members=with_members
         )
     resources = [_render(request, record, shown) for record in page.items]
-    return scim_json(list_response(resources, page.total, window.start_index))
+    return scim_json(list_response(resources, page.total, asked.start_index))
 
 
 async def create_group(request: web.Request) -> web.Response:
@@ -70,10 +64,7 @@ async def create_group(request: web.Request) -> web.Response:
     if members:
         await _add_or_undo(wf, record, [m.id for m in members])
     resource = to_scim_group(replace(record, members=members), base_url(request))
-    location = resource["meta"]["location"]
-    return scim_json(
-        projection(request).apply(resource), status=201, headers={"Location": location}
-    )
+    return created(resource, projection(request))
 
 
 async def _add_or_undo(wf: WorkflowGen, record: GroupRecord, member_ids: list[str]) -> None:

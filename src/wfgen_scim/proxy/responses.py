@@ -6,6 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
+from ..translators.projection import Projection
+
 SCIM_CONTENT_TYPE = "application/scim+json"
 
 
@@ -20,3 +22,9 @@ def scim_json(
     response.content_type = SCIM_CONTENT_TYPE
     response.charset = "utf-8"
     return response
+
+
+def created(resource: dict[str, Any], shown: Projection) -> web.Response:
+    """201 with the resource as the client asked to see it, and its Location."""
+    location = resource["meta"]["location"]
+    return scim_json(shown.apply(resource), status=201, headers={"Location": location})

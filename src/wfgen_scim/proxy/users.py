@@ -10,7 +10,7 @@ from scim2_models import InvalidValueException, NotFoundException
 from ..graphql import Page, PageWindow, UserProfile, UserRecord, WorkflowGen
 from ..translators.changes import changed_fields
 from ..translators.filters import user_filter
-from ..translators.listing import list_response, page_window, select
+from ..translators.listing import list_response, select
 from ..translators.projection import Projection
 from ..translators.users import (
     apply_user_patch,
@@ -19,14 +19,14 @@ from ..translators.users import (
     profile_for_replace,
     to_scim_user,
 )
-from .bodies import projection, query_param, read_json
-from .responses import scim_json
+from .bodies import projection, query_param, read_json, window
+from .responses import created, scim_json
 from .routes import ResourceHandlers
 from .state import base_url, settings, workflowgen
 
 
-def _render(request: web.Request, record: UserRecord, projection: Projection) -> dict[str, object]:
-    return projection.apply(to_scim_user(record, base_url(request)))
+def _render(request: web.Request, record: UserRecord, shown: Projection) -> dict[str, object]:
+    return shown.apply(to_scim_user(record, base_url(request)))
 
 
 async def _existing(
@@ -50,12 +50,7 @@ async def list_users(request: web.Request) -> web.Response:
     scim = settings(request)
     wf = workflowgen(request)
     wanted = user_filter(query_param(request, "filter"))
-    window = page_window(
-        query_param(request, "startIndex"),
-        query_param(request, "count"),
-        default=scim.default_page_size,
-        maximum=scim.max_page_size,
-    )
+    asked = window(request)
     shown = projection(request)
     page: Page[UserRecord]
     if wanted.matches_nothing:
@@ -65,11 +60,11 @@ async def list_users(request: web.Request) -> web.Response:
         candidates = await wf.find_users(
             wanted.query, PageWindow(1, scim.max_page_size), with_groups=shown.wants("groups")
         )
-        page = select(candidates.items, wanted.accepts, window)
+        page = select(candidates.items, wanted.accepts, asked)
     else:
-        page = await wf.find_users(wanted.query, window, with_groups=shown.wants("groups"))
+        page = await wf.find_users(wanted.query, asked, with_groups=shown.wants("groups"))
     resources = [_render(request, record, shown) for record in page.items]
-    return scim_json(list_response(resources, page.total, window.start_index))
+    return scim_json(list_response(resources, page.total, asked.start_index))
 
 
 async def create_user(request: web.Request) -> web.Response:
@@ -80,10 +75,7 @@ async def create_user(request: web.Request) -> web.Response:
         _check_manager(manager_id, await wf.get_users([manager_id]))
     record = await wf.create_user(profile)
     resource = to_scim_user(record, base_url(request))
-    location = resource["meta"]["location"]
-    return scim_json(
-        projection(request).apply(resource), status=201, headers={"Location": location}
-    )
+    return created(resource, projection(request))
 
 
 async def get_user(request: web.Request) -> web.Response:

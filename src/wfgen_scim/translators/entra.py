@@ -169,26 +169,17 @@ def _selects_entries(value: Any) -> bool:
 
 
 def _split_pathless(op: str, value: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Path-less add/replace: keep ordinary keys together, lift out what needs rewriting."""
+    """Path-less add/replace: plain keys stay together; any key that needs rewriting (the
+    manager, an empty value, a value path, the enterprise object's keys) becomes an
+    operation on its own path, normalised like any other."""
     kept: dict[str, Any] = {}
     extra: list[dict[str, Any]] = []
     for key, item in value.items():
-        lowered = key.lower()
-        if _is_dropped(key):
-            continue
-        if _is_manager(key):
-            extra.extend(_normalize_path_operation(op, MANAGER_PATH, item, has_value=True))
-        elif lowered == ENTERPRISE_USER.lower() and isinstance(item, Mapping):
+        if key.lower() == ENTERPRISE_USER.lower() and isinstance(item, Mapping):
             for sub_key, sub_item in item.items():
-                extra.extend(
-                    _normalize_path_operation(
-                        op, f"{ENTERPRISE_USER}:{sub_key}", sub_item, has_value=True
-                    )
-                )
-        elif _empty(item):
-            extra.append({"op": "remove", "path": key})
-        elif "[" in key:
-            # A value-path key (`emails[type eq "work"].value`) is a path of its own.
+                path = f"{ENTERPRISE_USER}:{sub_key}"
+                extra.extend(_normalize_path_operation(op, path, sub_item, has_value=True))
+        elif _is_dropped(key) or _is_manager(key) or _empty(item) or "[" in key:
             extra.extend(_normalize_path_operation(op, key, item, has_value=True))
         else:
             kept[key] = item
