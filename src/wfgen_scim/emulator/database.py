@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS users (
     city TEXT,
     state TEXT,
     country TEXT,
+    language TEXT,
     system_identifier TEXT COLLATE NOCASE,
     is_active INTEGER NOT NULL DEFAULT 1,
     archived INTEGER NOT NULL DEFAULT 0,
@@ -85,6 +86,12 @@ CREATE TABLE IF NOT EXISTS emulator_meta (
 );
 """
 
+# Columns added after the first release: a file store created by an older emulator gets
+# them at start (CREATE TABLE IF NOT EXISTS leaves an existing table as it is).
+_ADDED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "users": (("language", "TEXT"),),
+}
+
 
 def utc_now() -> str:
     """The timestamp format of the API: ISO 8601, UTC, whole seconds."""
@@ -109,7 +116,13 @@ class Database:
         self._in_transaction = False
 
     def create_schema(self) -> None:
+        """Creates what is missing: tables, indexes, and columns of newer versions."""
         self._conn.executescript(_SCHEMA)
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+            for name, declaration in columns:
+                if name not in present:
+                    self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
 
     def close(self) -> None:
         self._conn.close()

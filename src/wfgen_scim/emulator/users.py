@@ -31,6 +31,7 @@ PROFILE_COLUMNS: dict[str, str] = {
     "city": "city",
     "state": "state",
     "country": "country",
+    "language": "language",
     "systemIdentifier": "system_identifier",
 }
 
