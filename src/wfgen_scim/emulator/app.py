@@ -8,7 +8,6 @@ from aiohttp import web
 
 from .bootstrap import open_database
 from .control_routes import add_control_routes
-from .execution import executable_schema
 from .graphql_endpoint import GRAPHQL_PATH, SCHEMA_PATH, handle_graphql, handle_schema
 from .oauth import token_endpoint
 from .settings import EmulatorSettings
@@ -22,8 +21,8 @@ _MAX_BODY_BYTES = 8 * 1024 * 1024
 
 def build_app(settings: EmulatorSettings) -> web.Application:
     """The whole emulator; its store is opened (and prepared if new) when the app starts."""
-    # Built now, so that a broken schema.graphql fails here rather than on a request.
-    executable_schema()
+    # The schema is built now, so that a broken schema.graphql or a rename that does not
+    # fit fails here rather than on a request.
     state = EmulatorState.from_settings(settings)
     app = web.Application(client_max_size=_MAX_BODY_BYTES)
     app[STATE] = state

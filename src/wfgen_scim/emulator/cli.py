@@ -10,7 +10,9 @@ from typing import Any
 from aiohttp import web
 
 from .app import build_app
+from .execution import ExecutableSchema
 from .graphql_endpoint import GRAPHQL_PATH
+from .schema_variants import SchemaVariantError
 from .settings import EmulatorSettings
 
 
@@ -73,6 +75,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--random-seed", type=int, default=None, help="seed of the fault rates (replayable)"
     )
+    parser.add_argument(
+        "--rename",
+        action="append",
+        type=_rename,
+        metavar="TYPE.FIELD=NEWNAME",
+        help="serve a variant of the model schema in which TYPE.FIELD is called NEWNAME "
+        "(same behaviour); repeatable",
+    )
 
 
 def settings_from_args(ns: argparse.Namespace) -> EmulatorSettings:
@@ -100,7 +110,15 @@ def settings_from_args(ns: argparse.Namespace) -> EmulatorSettings:
             client_id: (secret, user_name or ns.admin_user)
             for client_id, secret, user_name in ns.oauth_client
         }
-    return EmulatorSettings(**values)
+    if ns.rename:
+        values["schema_renames"] = dict(ns.rename)
+    settings = EmulatorSettings(**values)
+    try:
+        # Checked here so that a rename that does not fit is a message, not a traceback.
+        ExecutableSchema(settings.schema_renames)
+    except SchemaVariantError as error:
+        raise SystemExit(f"wfgen-scim emulator: {error}") from None
+    return settings
 
 
 async def serve(settings: EmulatorSettings, ready: Callable[[str], None] | None = None) -> None:
@@ -133,6 +151,13 @@ def _oauth_client(spec: str) -> tuple[str, str, str | None]:
     if not client_id or not secret:
         raise argparse.ArgumentTypeError(f"{spec!r}: expected ID:SECRET[:USERNAME]")
     return client_id, secret, user_name or None
+
+
+def _rename(spec: str) -> tuple[str, str]:
+    field, _, new_name = spec.partition("=")
+    if "." not in field or not new_name:
+        raise argparse.ArgumentTypeError(f"{spec!r}: expected TYPE.FIELD=NEWNAME")
+    return field, new_name
 
 
 def _bound_port(runner: web.AppRunner, requested: int) -> int:

@@ -16,7 +16,7 @@ from graphql import GraphQLError
 
 from .auth import AuthFailure
 from .errors import BAD_REQUEST
-from .execution import errors_body, execute_document, prepare, schema_sdl
+from .execution import errors_body
 from .request_context import RequestContext
 from .state import STATE
 
@@ -55,7 +55,7 @@ async def handle_graphql(request: web.Request) -> web.StreamResponse:
         graphql_request = await _read_graphql_request(request)
     except MalformedRequest as malformed:
         return web.json_response(_bad_request_body(str(malformed)), status=400)
-    prepared = prepare(graphql_request.query)
+    prepared = state.graphql.prepare(graphql_request.query)
     if prepared.document is None:
         return web.json_response(errors_body(prepared.errors))
     is_mutation = prepared.is_mutation(graphql_request.operation_name)
@@ -66,7 +66,7 @@ async def handle_graphql(request: web.Request) -> web.StreamResponse:
             headers={"Allow": "POST"},
         )
     context = RequestContext(state.db, actor, state.stats)
-    body = execute_document(
+    body = state.graphql.execute(
         prepared.document, graphql_request.variables, graphql_request.operation_name, context
     )
     if is_mutation and state.faults.take_lost_answer():
@@ -75,7 +75,8 @@ async def handle_graphql(request: web.Request) -> web.StreamResponse:
 
 
 async def handle_schema(request: web.Request) -> web.Response:
-    return web.Response(text=schema_sdl(), content_type="text/plain", charset="utf-8")
+    sdl = request.app[STATE].graphql.sdl
+    return web.Response(text=sdl, content_type="text/plain", charset="utf-8")
 
 
 def _drop_connection(request: web.Request) -> web.Response:

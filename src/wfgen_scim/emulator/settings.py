@@ -77,6 +77,11 @@ class EmulatorSettings(BaseModel):
     drop_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     commit_then_fail_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     random_seed: int | None = None
+    schema_renames: dict[str, str] = Field(
+        default_factory=dict,
+        description='"Type.field" -> new field name: serves a variant of the model schema '
+        "whose renamed fields behave like the model's (see schema_variants.py).",
+    )
 
     def all_accounts(self) -> tuple[Account, ...]:
         """The administrator first, then the extra accounts."""
