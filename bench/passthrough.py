@@ -24,11 +24,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from wfgen_scim.graphql.operations import load
+from wfgen_scim.graphql.operations import Documents
 
 from .stack import HOST, TOKEN, basic_auth
-
-FILTER_PAGE = {"number": 1, "size": 100}
 
 
 @cache
@@ -36,7 +34,7 @@ def _users_query() -> str:
     # The text gql sends for the proxy's Users operation (fragments appended), so the
     # baselines execute exactly the query the proxy does. Printed once: gql prints the
     # document again on every request, which is part of the cost we measure.
-    query: str = load("Users").request().payload["query"]
+    query: str = Documents()["Users"].request().payload["query"]
     return query
 
 
@@ -46,8 +44,11 @@ def users_by_user_name(directory_id: str, user_name: str) -> dict[str, Any]:
         "query": _users_query(),
         "operationName": "Users",
         "variables": {
-            "page": FILTER_PAGE,
-            "filter": {"directoryId": directory_id, "userName": user_name},
+            "page_number": 1,
+            "page_size": 100,
+            "directory_id": directory_id,
+            "user_name": user_name,
+            "with_groups": True,
         },
     }
 
@@ -58,8 +59,11 @@ def users_by_id(directory_id: str, user_id: str) -> dict[str, Any]:
         "query": _users_query(),
         "operationName": "Users",
         "variables": {
-            "page": {"number": 1, "size": 1},
-            "filter": {"directoryId": directory_id, "ids": [user_id]},
+            "page_number": 1,
+            "page_size": 1,
+            "directory_id": directory_id,
+            "ids": [user_id],
+            "with_groups": True,
         },
     }
 

@@ -13,7 +13,7 @@ from pydantic import HttpUrl, SecretStr
 from wfgen_scim.config import ScimSettings, UpstreamAuthMode, WorkflowGenSettings
 from wfgen_scim.emulator import EmulatorSettings
 from wfgen_scim.graphql import WorkflowGen
-from wfgen_scim.translators.models import CORE_USER, ENTERPRISE_USER
+from wfgen_scim.translators.attributes import CORE_USER, ENTERPRISE_USER
 
 TOKEN = "test-secret-token-0123456789"
 BASE = "/scim/v2"

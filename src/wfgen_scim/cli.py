@@ -17,6 +17,7 @@ from .graphql import UpstreamError, WorkflowGen
 from .graphql.schema_check import check
 from .proxy.app import build_app
 from .proxy.logs import configure_logging
+from .translators.attributes import VOCABULARY
 
 log = logging.getLogger("wfgen_scim")
 
@@ -84,9 +85,9 @@ def _serve(config: InstanceConfig) -> int:
         )
     if not config.workflowgen.verify_tls:
         log.warning("workflowgen.verify_tls is false: WorkflowGen's certificate is not checked")
-    wf = WorkflowGen(config.workflowgen)
-    app = build_app(config.scim, wf)
     try:
+        wf = WorkflowGen(config.workflowgen, vocabulary=VOCABULARY)
+        app = build_app(config.scim, wf)
         web.run_app(
             app,
             host=config.scim.host,
@@ -102,9 +103,11 @@ def _serve(config: InstanceConfig) -> int:
 
 
 def _check(config: InstanceConfig) -> int:
-    report = asyncio.run(check(config.workflowgen))
+    report = asyncio.run(check(config.workflowgen, VOCABULARY))
     for line in report.passed:
         print(f"ok   {line}")
+    for line in report.notes:
+        print(f"note {line}")
     for line in report.problems:
         print(f"FAIL {line}")
     return 0 if report.ok else 1

@@ -1,35 +1,19 @@
 """The proxy's own vocabulary for users and groups: plain, typed, WorkflowGen-neutral.
 
-Attribute names here are ours (the SCIM-facing vocabulary); mapping.py alone knows which
-WorkflowGen field each one is stored in.
+Attribute names (`user_name`, `display_name`, `manager_id`...) are the ones of the
+attribute tables in translators/attributes.py; the operation documents under
+graphql/documents/ bind each of them to a WorkflowGen field.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypedDict, TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-
-class UserProfile(TypedDict, total=False):
-    """Writable user attributes. A key that is present is written; None clears it."""
-
-    user_name: str
-    active: bool
-    external_id: str | None
-    display_name: str | None
-    given_name: str | None
-    family_name: str | None
-    title: str | None
-    email: str | None
-    work_phone: str | None
-    mobile_phone: str | None
-    fax: str | None
-    street_address: str | None
-    postal_code: str | None
-    office: str | None
-    department: str | None
-    employee_number: str | None
-    manager_id: str | None
+Value = str | bool | None
+# Attribute name -> value. In a change, a present key is written and None clears it.
+Profile = dict[str, Value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,25 +26,23 @@ class Ref:
 
 @dataclass(frozen=True, slots=True)
 class UserRecord:
-    """One WorkflowGen user of the proxy's directory."""
+    """One WorkflowGen user of the proxy's directory.
+
+    `references` holds the referenced users Entra may see (the manager), by attribute
+    name; a reference outside the directory is in `profile` (what WorkflowGen stores) but
+    not here.
+    """
 
     id: str
-    profile: UserProfile
-    manager: Ref | None = None
+    profile: Profile
+    references: Mapping[str, Ref] = field(default_factory=dict)
     groups: tuple[Ref, ...] | None = None
     created: str | None = None
     last_modified: str | None = None
 
     @property
     def user_name(self) -> str:
-        return self.profile["user_name"]
-
-
-class GroupProfile(TypedDict, total=False):
-    """Writable group attributes. A key that is present is written; None clears it."""
-
-    display_name: str
-    external_id: str | None
+        return str(self.profile["user_name"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,31 +50,21 @@ class GroupRecord:
     """One WorkflowGen group of the proxy's directory; members only when asked for."""
 
     id: str
-    profile: GroupProfile
+    profile: Profile
     members: tuple[Ref, ...] | None = None
     created: str | None = None
     last_modified: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class UserQuery:
-    """Equality lookups WorkflowGen can answer from its indexes, combined with AND."""
+class Query:
+    """Equality lookups WorkflowGen answers from its indexes, combined with AND.
+
+    `equals` is keyed by attribute name (strings compare case-insensitively upstream).
+    """
 
     ids: tuple[str, ...] | None = None
-    user_name: str | None = None
-    external_id: str | None = None
-    email: str | None = None
-    active: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class GroupQuery:
-    """Equality lookups on groups, combined with AND."""
-
-    ids: tuple[str, ...] | None = None
-    display_name: str | None = None
-    external_id: str | None = None
-    member_id: str | None = None
+    equals: Mapping[str, str | bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,3 +90,14 @@ class MemberCheck:
 
     group: GroupRecord | None
     users: dict[str, Ref]
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The attribute names the translators read and write, which the operation documents
+    must bind (checked at start and by `wfgen-scim check`)."""
+
+    user_attributes: frozenset[str]
+    user_filters: frozenset[str]
+    group_attributes: frozenset[str]
+    group_filters: frozenset[str]

@@ -48,8 +48,16 @@ async def test_schemas_describe_exactly_what_is_stored(scim: Scim) -> None:
     attributes = {a["name"]: a for a in user["attributes"]}
     assert set(attributes) == {
         "userName", "name", "displayName", "title", "active",
-        "emails", "phoneNumbers", "addresses", "groups",
+        "emails", "phoneNumbers", "addresses", "groups", "preferredLanguage",
     }  # fmt: skip
+    # The `type` of each multi-valued attribute lists the entries WorkflowGen keeps.
+    canonical = {
+        name: next(s for s in attributes[name]["subAttributes"] if s["name"] == "type")
+        for name in ("emails", "phoneNumbers", "addresses")
+    }
+    assert canonical["emails"]["canonicalValues"] == ["work"]
+    assert canonical["phoneNumbers"]["canonicalValues"] == ["work", "mobile", "fax"]
+    assert canonical["addresses"]["canonicalValues"] == ["work", "other"]
     assert {s["name"] for s in attributes["name"]["subAttributes"]} == {"givenName", "familyName"}
     assert attributes["userName"]["uniqueness"] == "server"
     assert attributes["groups"]["mutability"] == "readOnly"

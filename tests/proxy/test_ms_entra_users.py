@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.harness import PATCH_OP, Scim, new_user
-from wfgen_scim.translators.models import ENTERPRISE_USER
+from wfgen_scim.translators.attributes import ENTERPRISE_USER
 
 MANAGER_URN = f"{ENTERPRISE_USER}:manager"
 

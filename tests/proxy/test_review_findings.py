@@ -28,7 +28,7 @@ from wfgen_scim.graphql import (
     WorkflowGen,
 )
 from wfgen_scim.proxy.state import WORKFLOWGEN
-from wfgen_scim.translators.models import ENTERPRISE_USER
+from wfgen_scim.translators.attributes import ENTERPRISE_USER
 
 
 async def test_deeply_nested_json_is_400_not_500(scim: Scim) -> None:
@@ -238,7 +238,7 @@ async def test_updating_a_user_archived_meanwhile_is_404(scim: Scim) -> None:
     await scim.delete(f"/Users/{user['id']}")
     assert scim.client.app is not None
     with pytest.raises(UpstreamNotFound):
-        await scim.client.app[WORKFLOWGEN].update_user(user["id"], {"title": "late"})
+        await scim.client.app[WORKFLOWGEN].users.update(user["id"], {"title": "late"})
 
 
 async def test_validation_errors_read_without_pydantic_internals(scim: Scim) -> None:

@@ -1,7 +1,7 @@
 """Upstream round trips per SCIM operation, counted by the emulator (the issue's budget)."""
 
 from tests.harness import Scim, new_user
-from wfgen_scim.translators.models import ENTERPRISE_USER
+from wfgen_scim.translators.attributes import ENTERPRISE_USER
 
 
 async def _count(scim: Scim) -> dict[str, object]:

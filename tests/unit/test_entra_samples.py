@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from wfgen_scim.records import Ref, UserProfile, UserRecord
+from wfgen_scim.records import Ref, UserRecord
 from wfgen_scim.translators.groups import parse_group_patch
 from wfgen_scim.translators.users import apply_user_patch, parse_user_patch, profile_for_create
 
@@ -19,26 +19,27 @@ SAMPLES = sorted((Path(__file__).parent.parent / "samples").glob("*.json"))
 
 BASE = UserRecord(
     id="U1",
-    profile=UserProfile(
-        user_name="base@contoso.com",
-        active=True,
-        external_id="ext-1",
-        display_name="Base User",
-        given_name="Base",
-        family_name="User",
-        title="Old title",
-        email="base@contoso.com",
-        work_phone=None,
-        mobile_phone=None,
-        fax=None,
-        street_address=None,
-        postal_code=None,
-        office=None,
-        department="Old department",
-        employee_number="1",
-        manager_id="M1",
-    ),
-    manager=Ref("M1", "Manager One"),
+    profile={
+        "user_name": "base@contoso.com",
+        "active": True,
+        "external_id": "ext-1",
+        "display_name": "Base User",
+        "given_name": "Base",
+        "family_name": "User",
+        "title": "Old title",
+        "email": "base@contoso.com",
+        "work_phone": None,
+        "mobile_phone": None,
+        "fax": None,
+        "street_address": None,
+        "postal_code": None,
+        "office": None,
+        "preferred_language": None,
+        "department": "Old department",
+        "employee_number": "1",
+        "manager_id": "M1",
+    },
+    references={"manager_id": Ref("M1", "Manager One")},
 )
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from wfgen_scim.graphql.paging import MAX_PAGE_SIZE, plan_pages
 from wfgen_scim.records import PageWindow
+from wfgen_scim.translators.models import USER_MODELS
 from wfgen_scim.translators.projection import Projection
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -31,37 +32,43 @@ def test_aligned_windows_are_one_page_of_count() -> None:
     assert plan_pages(PageWindow(1, 100)).pages == ((1, 100),)
 
 
+CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 RESOURCE: dict[str, Any] = {
-    "schemas": ["s"],
+    "schemas": [CORE, ENTERPRISE],
     "id": "1",
     "userName": "u",
     "name": {"givenName": "g", "familyName": "f"},
     "emails": [{"value": "e", "type": "work"}],
-    "members": [{"value": "m"}],
+    "groups": [{"value": "m"}],
     ENTERPRISE: {"manager": {"value": "m"}, "department": "d"},
-    "meta": {"location": "l"},
+    "meta": {"resourceType": "User", "location": "l"},
 }
+CORE_ONLY = [CORE]
 
 
 @pytest.mark.parametrize(
     ("attributes", "excluded", "expected"),
     [
         (None, None, RESOURCE),
-        ("userName", None, {"schemas": ["s"], "id": "1", "userName": "u"}),
+        ("userName", None, {"schemas": CORE_ONLY, "id": "1", "userName": "u"}),
         (
             "USERNAME,Name.GivenName",
             None,
-            {"schemas": ["s"], "id": "1", "userName": "u", "name": {"givenName": "g"}},
+            {"schemas": CORE_ONLY, "id": "1", "userName": "u", "name": {"givenName": "g"}},
         ),
-        ("emails.value", None, {"schemas": ["s"], "id": "1", "emails": [{"value": "e"}]}),
+        ("emails.value", None, {"schemas": CORE_ONLY, "id": "1", "emails": [{"value": "e"}]}),
         (
             f"{ENTERPRISE}:manager",
             None,
-            {"schemas": ["s"], "id": "1", ENTERPRISE: {"manager": {"value": "m"}}},
+            {"schemas": RESOURCE["schemas"], "id": "1", ENTERPRISE: {"manager": {"value": "m"}}},
         ),
-        (ENTERPRISE, None, {"schemas": ["s"], "id": "1", ENTERPRISE: RESOURCE[ENTERPRISE]}),
-        ("id", None, {"schemas": ["s"], "id": "1"}),
-        (None, "members", {k: v for k, v in RESOURCE.items() if k != "members"}),
+        (
+            ENTERPRISE,
+            None,
+            {"schemas": RESOURCE["schemas"], "id": "1", ENTERPRISE: RESOURCE[ENTERPRISE]},
+        ),
+        ("id", None, {"schemas": CORE_ONLY, "id": "1"}),
+        (None, "groups", {k: v for k, v in RESOURCE.items() if k != "groups"}),
         (None, "id,schemas", RESOURCE),
         (None, f"{ENTERPRISE}:department", {**RESOURCE, ENTERPRISE: {"manager": {"value": "m"}}}),
         (
@@ -72,7 +79,9 @@ RESOURCE: dict[str, Any] = {
     ],
 )
 def test_projection(attributes: str | None, excluded: str | None, expected: dict[str, Any]) -> None:
-    assert Projection.from_query(attributes, excluded).apply(copy.deepcopy(RESOURCE)) == expected
+    # scim2-models applies the projection; `schemas` follows what is left (RFC 7643 3).
+    shown = Projection.from_query(attributes, excluded).apply(copy.deepcopy(RESOURCE), USER_MODELS)
+    assert shown == expected
 
 
 @pytest.mark.parametrize(

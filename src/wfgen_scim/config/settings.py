@@ -130,6 +130,12 @@ class WorkflowGenSettings(_Section):
         "cross the network in clear text); http:// to the same machine is always allowed.",
     )
     ca_file: str | None = Field(None, description="Extra CA bundle to trust for WorkflowGen.")
+    documents_dir: str | None = Field(
+        None,
+        description="Folder of .graphql operation documents that replace the packaged ones "
+        "of the same file name, for a WorkflowGen whose schema differs from the model "
+        "(see docs/workflowgen-binding.md).",
+    )
 
     @model_validator(mode="after")
     def _usable(self) -> Self:

@@ -5,16 +5,15 @@ raises; the client, operation documents and mapping stay inside this package.
 """
 
 from ..records import (
-    GroupProfile,
-    GroupQuery,
     GroupRecord,
     MemberCheck,
     Page,
     PageWindow,
+    Profile,
+    Query,
     Ref,
-    UserProfile,
-    UserQuery,
     UserRecord,
+    Vocabulary,
 )
 from .errors import (
     UpstreamBadInput,
@@ -25,17 +24,18 @@ from .errors import (
     UpstreamNotFound,
     UpstreamOutcomeUnknown,
     UpstreamRejected,
+    UpstreamUnanswered,
     UpstreamUnavailable,
 )
 from .workflowgen import WorkflowGen
 
 __all__ = [
-    "GroupProfile",
-    "GroupQuery",
     "GroupRecord",
     "MemberCheck",
     "Page",
     "PageWindow",
+    "Profile",
+    "Query",
     "Ref",
     "UpstreamBadInput",
     "UpstreamConflict",
@@ -45,9 +45,9 @@ __all__ = [
     "UpstreamNotFound",
     "UpstreamOutcomeUnknown",
     "UpstreamRejected",
+    "UpstreamUnanswered",
     "UpstreamUnavailable",
-    "UserProfile",
-    "UserQuery",
     "UserRecord",
+    "Vocabulary",
     "WorkflowGen",
 ]

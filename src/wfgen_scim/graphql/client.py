@@ -41,13 +41,12 @@ from .errors import (
     UpstreamOutcomeUnknown,
     UpstreamUnavailable,
 )
-from .mapping import ERROR_CODES
+from .mapping import ERROR_CODES, STALE_CREDENTIAL_CODES
 from .operations import Operation
 
 log = logging.getLogger("wfgen_scim.upstream")
 
 _TRANSIENT_STATUS = frozenset({429, 502, 503, 504})
-_AUTH_CODES = frozenset({"UNAUTHENTICATED"})
 
 
 class _Transient(Exception):
@@ -213,7 +212,7 @@ class GraphQLClient:
         first: dict[str, Any] = (exc.errors or [{}])[0]
         code = str((first.get("extensions") or {}).get("code", ""))
         message = str(first.get("message", "WorkflowGen refused the operation"))
-        if code in _AUTH_CODES and self._auth.renewable:
+        if code in STALE_CREDENTIAL_CODES and self._auth.renewable:
             self._auth.invalidate()
             return _StaleCredentials(message)
         error_class = ERROR_CODES.get(code, UpstreamError)

@@ -16,20 +16,24 @@ class UpstreamError(Exception):
         self.operation = operation
 
 
-class UpstreamUnavailable(UpstreamError):
-    """WorkflowGen could not be reached or answered 5xx, after the retries we allow.
-
-    Nothing was changed, or (for a mutation) we proved that nothing was changed.
-    The client may safely try again later.
-    """
+class UpstreamUnanswered(UpstreamError):
+    """WorkflowGen gave no usable answer in time (unreachable, 5xx, timeouts, after the
+    retries we allow). Only a later attempt can help: Entra gets 503 with Retry-After.
+    Whether anything changed is told by the subclass."""
 
     retry_after_seconds = 30
 
 
-class UpstreamOutcomeUnknown(UpstreamUnavailable):
-    """A mutation was sent but its answer was lost, and we could not settle what happened.
+class UpstreamUnavailable(UpstreamUnanswered):
+    """Nothing was changed: a query failed, or a mutation never reached WorkflowGen or was
+    proven not to have been applied. Safe to try again as it is."""
 
-    Re-sending it blindly could apply it twice, so we stop and say so.
+
+class UpstreamOutcomeUnknown(UpstreamUnanswered):
+    """A mutation was sent and its answer lost: it may or may not have been applied.
+
+    Re-sending it blindly could apply it twice, so the caller must settle what happened
+    first (creates converge by looking the unique name up: converge.py).
     """
 
 

@@ -1,74 +1,78 @@
 """Groups of the proxy's directory, and their members as deltas.
 
-Membership is only ever changed with addUsersToGroup / removeUsersFromGroup carrying the
-ids that change: never by reading the member list, editing it and writing it back, which
-would be slow for big groups and would lose members when two PATCHes overlap.
+Membership is only ever changed with the add/remove documents carrying the ids that
+change: never by reading the member list, editing it and writing it back, which would be
+slow for big groups and would lose members when two PATCHes overlap.
 """
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..records import (
-    GroupProfile,
-    GroupQuery,
-    GroupRecord,
-    MemberCheck,
-    Page,
-    PageWindow,
-    Ref,
-    UserQuery,
-)
-from .client import GraphQLClient
+from ..records import GroupRecord, MemberCheck, Page, PageWindow, Profile, Query, Ref
 from .converge import Holder, create_converging
 from .errors import UpstreamBadInput, UpstreamNotFound
-from .mapping import (
-    directory_of,
-    group_filter,
-    group_from_wire,
-    group_input,
-    in_scope,
-    member_ref,
-    user_filter,
-)
-from .operations import load
 from .paging import MAX_PAGE_SIZE, fetch_window
+from .results import (
+    Acknowledged,
+    GroupAndUsersResult,
+    GroupMutationResult,
+    GroupPage,
+    GroupResult,
+    GroupsResult,
+    GroupWire,
+    UserRefsResult,
+    UserRefWire,
+)
+from .scope import Scope
+from .users import query_variables
 
 log = logging.getLogger("wfgen_scim.upstream")
 
 
-class Groups:
-    """Typed group operations; `directory_id` is read when needed (set at start)."""
+def member_ref(wire: UserRefWire) -> Ref:
+    return Ref(wire.id, wire.display_name or wire.user_name)
 
-    def __init__(self, client: GraphQLClient, directory_id: Callable[[], str]) -> None:
-        self.client = client
-        self._directory_id = directory_id
+
+def group_record(wire: GroupWire, members: tuple[Ref, ...] | None = None) -> GroupRecord:
+    return GroupRecord(
+        id=wire.id,
+        profile=wire.attributes(),
+        members=members,
+        created=wire.created,
+        last_modified=wire.last_modified,
+    )
+
+
+class Groups:
+    """Same not-found policy as Users: reads return None, writes raise UpstreamNotFound."""
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
 
     # Reads -------------------------------------------------------------------------------
 
     async def find(
-        self, query: GroupQuery, window: PageWindow, *, with_members: bool
+        self, query: Query, window: PageWindow, *, with_members: bool
     ) -> Page[GroupRecord]:
         if query.ids is not None:
             # WorkflowGen filters groups by name, systemIdentifier and member, not by id.
             return await self._find_by_id(query, window, with_members=with_members)
 
-        async def fetch(number: int, size: int) -> dict[str, Any]:
-            data = await self.client.execute(
-                load("Groups"),
-                {
-                    "page": {"number": number, "size": size},
-                    "filter": group_filter(query, self._directory_id()),
-                    "withMembers": with_members,
-                },
-            )
-            groups: dict[str, Any] = data["groups"]
-            return groups
+        async def fetch(number: int, size: int) -> GroupPage:
+            variables = {
+                "page_number": number,
+                "page_size": size,
+                "directory_id": self._scope.directory_id,
+                "with_members": with_members,
+                **query_variables(query),
+            }
+            return (await self._scope.run("Groups", variables, GroupsResult)).page
 
         total, wires = await fetch_window(window, fetch)
         return Page(total=total, items=[await self._record(w, with_members) for w in wires])
 
-    async def get(self, group_id: str, *, with_members: bool) -> GroupRecord | None:
+    async def get(self, group_id: str, *, with_members: bool = False) -> GroupRecord | None:
         wire = await self._group(group_id, with_members=with_members)
         return None if wire is None else await self._record(wire, with_members)
 
@@ -81,10 +85,10 @@ class Groups:
         number = 2 if first_page else 1
         while True:
             wire = await self._group(group_id, with_members=True, page=(number, MAX_PAGE_SIZE))
-            if wire is None:
+            if wire is None or wire.members is None:
                 raise UpstreamNotFound("group not found", operation="Group")
-            refs.extend(member_ref(u) for u in wire["users"]["items"])
-            if not wire["users"]["hasNextPage"]:
+            refs.extend(member_ref(u) for u in wire.members.items)
+            if not wire.members.has_next:
                 return tuple(refs)
             number += 1
 
@@ -95,38 +99,42 @@ class Groups:
         group: GroupRecord | None = None
         chunks = [ids[i : i + MAX_PAGE_SIZE] for i in range(0, len(ids), MAX_PAGE_SIZE)] or [()]
         for index, chunk in enumerate(chunks):
-            variables = {
-                "page": {"number": 1, "size": max(len(chunk), 1)},
-                "filter": user_filter(UserQuery(ids=chunk), self._directory_id()),
+            variables: dict[str, Any] = {
+                "page_number": 1,
+                "page_size": max(len(chunk), 1),
+                "ids": list(chunk),
             }
+            items: list[UserRefWire]
             if index == 0 and group_id is not None:
-                data = await self.client.execute(
-                    load("GroupAndUsers"), {"groupId": group_id, **variables}
+                both = await self._scope.run(
+                    "GroupAndUsers", {"group_id": group_id, **variables}, GroupAndUsersResult
                 )
-                wire = data["group"]
-                if wire is not None and self._ours(wire):
-                    group = group_from_wire(wire)
+                if self._scope.owns_group(both.group):
+                    assert both.group is not None
+                    group = group_record(both.group)
+                items = both.page.items
             else:
-                data = await self.client.execute(load("UserRefs"), variables)
+                items = (await self._scope.run("UserRefs", variables, UserRefsResult)).page.items
             if chunk:
-                for item in data["users"]["items"]:
-                    if in_scope(item, self._directory_id()):
-                        users[item["id"]] = member_ref(item)
+                users.update({u.id: member_ref(u) for u in items if self._scope.owns_user(u)})
         return MemberCheck(group=group, users=users)
 
     # Writes ------------------------------------------------------------------------------
 
-    async def create(self, profile: GroupProfile) -> GroupRecord:
+    async def create(self, profile: Profile) -> GroupRecord:
         """Create a group; a create whose answer was lost converges (converge.py): group
         names are unique in a directory."""
-        variables = {"input": {"directoryId": self._directory_id(), **group_input(profile)}}
+        variables = {"directory_id": self._scope.directory_id, **profile}
+        name = str(profile["display_name"])
 
         async def send() -> GroupRecord:
-            data = await self.client.execute(load("CreateGroup"), variables)
-            return group_from_wire(data["createGroup"]["group"], members=())
+            result = await self._scope.run(
+                "CreateGroup", variables, GroupMutationResult, writes=True
+            )
+            return group_record(result.result.group, members=())
 
         async def holder() -> Holder[GroupRecord] | None:
-            found = await self._by_name(profile["display_name"])
+            found = await self._by_name(name)
             if found is None:
                 return None
             return Holder(
@@ -138,19 +146,19 @@ class Groups:
 
         return await create_converging(send, holder, taken="the group name is already taken")
 
-    async def update(self, group_id: str, profile: GroupProfile) -> GroupRecord:
-        data = await self.client.execute(
-            load("UpdateGroup"),
-            {"input": {"id": group_id, **group_input(profile)}},
+    async def update(self, group_id: str, changes: Profile) -> GroupRecord:
+        result = await self._scope.run(
+            "UpdateGroup",
+            {"id": group_id, **changes},
+            GroupMutationResult,
             resend_safe=True,
+            writes=True,
         )
-        return group_from_wire(data["updateGroup"]["group"])
+        return group_record(result.result.group)
 
     async def delete(self, group_id: str) -> None:
         try:
-            await self.client.execute(
-                load("DeleteGroup"), {"input": {"id": group_id}}, resend_safe=True
-            )
+            await self._scope.run("DeleteGroup", {"id": group_id}, Acknowledged, resend_safe=True)
         except UpstreamNotFound:
             log.info("group was already gone when deleted")
 
@@ -183,16 +191,14 @@ class Groups:
                 await self._send_members(operation, group_id, remaining)
 
     async def _send_members(self, operation: str, group_id: str, user_ids: Sequence[str]) -> None:
-        await self.client.execute(
-            load(operation),
-            {"input": {"groupId": group_id, "userIds": list(user_ids)}},
+        await self._scope.run(
+            operation,
+            {"group_id": group_id, "user_ids": list(user_ids)},
+            Acknowledged,
             resend_safe=True,
         )
 
     # Helpers -----------------------------------------------------------------------------
-
-    def _ours(self, wire: dict[str, Any]) -> bool:
-        return directory_of(wire) == self._directory_id()
 
     async def _group(
         self,
@@ -200,67 +206,66 @@ class Groups:
         *,
         with_members: bool,
         page: tuple[int, int] = (1, MAX_PAGE_SIZE),
-        member_filter: dict[str, Any] | None = None,
-    ) -> dict[str, Any] | None:
-        data = await self.client.execute(
-            load("Group"),
-            {
-                "id": group_id,
-                "withMembers": with_members,
-                "membersPage": {"number": page[0], "size": page[1]},
-                "memberFilter": member_filter,
-            },
-        )
-        wire: dict[str, Any] | None = data["group"]
-        return wire if wire is not None and self._ours(wire) else None
+        member_ids: list[str] | None = None,
+    ) -> GroupWire | None:
+        variables: dict[str, Any] = {
+            "id": group_id,
+            "with_members": with_members,
+            "members_page_number": page[0],
+            "members_page_size": page[1],
+        }
+        if member_ids is not None:
+            variables["member_ids"] = member_ids
+        wire = (await self._scope.run("Group", variables, GroupResult)).result
+        return wire if self._scope.owns_group(wire) else None
 
-    async def _record(self, wire: dict[str, Any], with_members: bool) -> GroupRecord:
-        if not with_members:
-            return group_from_wire(wire)
-        page = wire["users"]
-        members = tuple(member_ref(u) for u in page["items"])
-        if page["hasNextPage"]:
-            members = await self.members(wire["id"], first_page=members)
-        return group_from_wire(wire, members=members)
+    async def _record(self, wire: GroupWire, with_members: bool) -> GroupRecord:
+        if not with_members or wire.members is None:
+            return group_record(wire)
+        members = tuple(member_ref(u) for u in wire.members.items)
+        if wire.members.has_next:
+            members = await self.members(wire.id, first_page=members)
+        return group_record(wire, members=members)
 
     async def _find_by_id(
-        self, query: GroupQuery, window: PageWindow, *, with_members: bool
+        self, query: Query, window: PageWindow, *, with_members: bool
     ) -> Page[GroupRecord]:
         assert query.ids is not None
         group_id = query.ids[0]
+        equals = dict(query.equals)
+        member_id = equals.pop("member_id", None)
         record: GroupRecord | None = None
-        if query.member_id is None:
+        if member_id is None:
             wire = await self._group(group_id, with_members=with_members)
             record = None if wire is None else await self._record(wire, with_members)
         else:
             # `id eq g and members eq u`: one member-filtered page of one answers it.
-            member_filter = user_filter(UserQuery(ids=(query.member_id,)), None)
             wire = await self._group(
-                group_id, with_members=True, page=(1, 1), member_filter=member_filter
+                group_id, with_members=True, page=(1, 1), member_ids=[str(member_id)]
             )
-            if wire is not None and wire["users"]["totalCount"] > 0:
+            if wire is not None and wire.members is not None and wire.members.total > 0:
                 members = await self.members(group_id) if with_members else None
-                record = group_from_wire(wire, members=members)
-        if record is None or not _matches(record, query):
+                record = group_record(wire, members=members)
+        if record is None or not _matches(record, equals):
             return Page(total=0)
         return Page(total=1, items=[record] if window.start_index == 1 and window.count else [])
 
     async def _by_name(self, name: str) -> GroupRecord | None:
-        data = await self.client.execute(
-            load("Groups"),
-            {
-                "page": {"number": 1, "size": 1},
-                "filter": group_filter(GroupQuery(display_name=name), self._directory_id()),
-            },
-        )
-        items = data["groups"]["items"]
-        return group_from_wire(items[0]) if items else None
+        variables = {
+            "page_number": 1,
+            "page_size": 1,
+            "directory_id": self._scope.directory_id,
+            "display_name": name,
+        }
+        items = (await self._scope.run("Groups", variables, GroupsResult)).page.items
+        return group_record(items[0]) if items else None
 
 
-def _matches(record: GroupRecord, query: GroupQuery) -> bool:
-    """The other equalities of an `id eq` filter, checked on the one group it names."""
-    for key, wanted in (("display_name", query.display_name), ("external_id", query.external_id)):
+def _matches(record: GroupRecord, equals: dict[str, str | bool]) -> bool:
+    """The other equalities of an `id eq` filter, checked on the one group it names
+    (WorkflowGen compares strings case-insensitively, so do we)."""
+    for key, wanted in equals.items():
         value = record.profile.get(key)
-        if wanted is not None and (not isinstance(value, str) or value.lower() != wanted.lower()):
+        if not isinstance(value, str) or value.lower() != str(wanted).lower():
             return False
     return True

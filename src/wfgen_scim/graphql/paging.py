@@ -1,10 +1,24 @@
 """SCIM's startIndex/count windows onto WorkflowGen's page {number, size} lists."""
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, TypeVar
 
 from ..records import PageWindow
+
+T = TypeVar("T")
+
+
+class UpstreamPage(Protocol[T]):  # type: ignore[misc]
+    """One page of a WorkflowGen list, as the documents alias it."""
+
+    @property
+    def total(self) -> int: ...
+    @property
+    def has_next(self) -> bool: ...
+    @property
+    def items(self) -> Sequence[T]: ...
+
 
 MAX_PAGE_SIZE = 1000
 # GraphQL's Int is 32-bit: a page number beyond it cannot even be asked for, and no
@@ -44,16 +58,16 @@ def plan_pages(window: PageWindow) -> PagePlan:
 
 
 async def fetch_window(
-    window: PageWindow, fetch: Callable[[int, int], Awaitable[Mapping[str, Any]]]
-) -> tuple[int, list[dict[str, Any]]]:
+    window: PageWindow, fetch: Callable[[int, int], Awaitable[UpstreamPage[T]]]
+) -> tuple[int, list[T]]:
     """(total count, the window's items) from the pages `fetch(number, size)` answers."""
     plan = plan_pages(window)
-    items: list[dict[str, Any]] = []
+    items: list[T] = []
     total = 0
     for number, size in plan.pages:
         page = await fetch(number, size)
-        total = int(page["totalCount"])
-        items.extend(page["items"])
-        if not page["hasNextPage"]:
+        total = page.total
+        items.extend(page.items)
+        if not page.has_next:
             break
     return total, items[plan.offset : plan.offset + plan.count]

@@ -4,6 +4,7 @@ from aiohttp import web
 
 from ..config import ScimSettings
 from ..graphql import WorkflowGen
+from ..translators.attributes import VOCABULARY
 from . import discovery, groups, health, users
 from .auth import bearer_auth
 from .errors import scim_errors
@@ -26,6 +27,8 @@ def build_app(
 ) -> web.Application:
     """The proxy app. With manage_upstream, the app starts and closes the gateway itself."""
     prefixes = base_paths(scim)
+    if wf.vocabulary is None:
+        wf.vocabulary = VOCABULARY
     app = web.Application(
         client_max_size=scim.max_body_bytes,
         middlewares=[access_log, scim_errors, bearer_auth(scim.token, prefixes)],

@@ -8,6 +8,7 @@ second to the first. Anything else is a bug: logged with its traceback, answered
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 
 from aiohttp import web
 from scim2_models import (
@@ -15,7 +16,9 @@ from scim2_models import (
     InvalidSyntaxException,
     InvalidValueException,
     NotFoundException,
+    PayloadTooLargeException,
     SCIMException,
+    UnauthorizedException,
     UniquenessException,
 )
 
@@ -27,7 +30,7 @@ from ..graphql.errors import (
     UpstreamMisconfigured,
     UpstreamNotFound,
     UpstreamOutcomeUnknown,
-    UpstreamUnavailable,
+    UpstreamUnanswered,
 )
 from .responses import scim_json
 from .state import SETTINGS
@@ -60,19 +63,23 @@ class UnsupportedMediaTypeError(SCIMException):
     _default_detail = "send application/scim+json or application/json"
 
 
-class PayloadTooLargeError(SCIMException):
-    status = 413
-    _default_detail = "the request body is too large"
-
-
 class MethodNotAllowedError(SCIMException):
     status = 405
     _default_detail = "method not allowed on this endpoint"
 
 
-class UnauthorizedError(SCIMException):
-    status = 401
+class UnauthorizedError(UnauthorizedException):
     _default_detail = "missing or invalid bearer token"
+
+
+T = TypeVar("T")
+
+
+def require(found: T | None, kind: str, ident: str) -> T:
+    """The one not-found rule: what the gateway did not find is a 404 for Entra."""
+    if found is None:
+        raise NotFoundException(detail=f"{kind} {ident} not found")
+    return found
 
 
 _USER_IN_USE = (
@@ -88,10 +95,10 @@ _UPSTREAM_TO_SCIM: Mapping[type[UpstreamError], Callable[[UpstreamError], SCIMEx
     UpstreamInUse: lambda e: ConflictException(detail=_USER_IN_USE),
     UpstreamOutcomeUnknown: lambda e: UpstreamUnavailableError(
         detail="WorkflowGen did not confirm the change; it will be settled on retry",
-        retry_after=UpstreamUnavailable.retry_after_seconds,
+        retry_after=UpstreamUnanswered.retry_after_seconds,
     ),
-    UpstreamUnavailable: lambda e: UpstreamUnavailableError(
-        retry_after=UpstreamUnavailable.retry_after_seconds
+    UpstreamUnanswered: lambda e: UpstreamUnavailableError(
+        retry_after=UpstreamUnanswered.retry_after_seconds
     ),
     UpstreamMisconfigured: lambda e: UpstreamFailedError(),
     UpstreamError: lambda e: UpstreamFailedError(),
@@ -118,7 +125,7 @@ def error_response(exc: SCIMException) -> web.Response:
 _HTTP_TO_SCIM: Mapping[int, Callable[[], SCIMException]] = {
     404: lambda: NotFoundException(detail="no such endpoint"),
     405: MethodNotAllowedError,
-    413: PayloadTooLargeError,
+    413: lambda: PayloadTooLargeException(detail="the request body is too large"),
     415: UnsupportedMediaTypeError,
 }
 
@@ -134,7 +141,7 @@ async def scim_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return error_response(
             UpstreamUnavailableError(
                 detail="WorkflowGen did not answer in time; try again later",
-                retry_after=UpstreamUnavailable.retry_after_seconds,
+                retry_after=UpstreamUnanswered.retry_after_seconds,
             )
         )
     except SCIMException as exc:

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..translators.models import Models
 from ..translators.projection import Projection
 
 SCIM_CONTENT_TYPE = "application/scim+json"
@@ -24,7 +25,7 @@ def scim_json(
     return response
 
 
-def created(resource: dict[str, Any], shown: Projection) -> web.Response:
+def created(resource: dict[str, Any], shown: Projection, models: Models) -> web.Response:
     """201 with the resource as the client asked to see it, and its Location."""
     location = resource["meta"]["location"]
-    return scim_json(shown.apply(resource), status=201, headers={"Location": location})
+    return scim_json(shown.apply(resource, models), status=201, headers={"Location": location})

@@ -1,49 +1,43 @@
 """/Users: Entra's user lifecycle, each request in as few WorkflowGen round trips as it takes.
 
-Round trips (counted by the tests): filter lookup 1, create 1, get 1, PATCH 2 (read the
-user - and any manager it sets - in one query, then one update), PUT 2, delete 2.
+Every handler reads the request, calls the gateway, and renders through the translators;
+round trips per request are stated in docs/round-trips.toml (and tested).
 """
 
 from aiohttp import web
-from scim2_models import InvalidValueException, NotFoundException
+from scim2_models import InvalidValueException
 
-from ..graphql import Page, PageWindow, UserProfile, UserRecord, WorkflowGen
-from ..translators.changes import changed_fields
+from ..graphql import Page, PageWindow, Profile, UserRecord
 from ..translators.filters import user_filter
 from ..translators.listing import list_response, select
+from ..translators.models import USER_MODELS
 from ..translators.projection import Projection
+from ..translators.resources import changed_fields
 from ..translators.users import (
     apply_user_patch,
     parse_user_patch,
     profile_for_create,
     profile_for_replace,
+    referenced_ids,
     to_scim_user,
 )
 from .bodies import projection, query_param, read_json, window
+from .errors import require
 from .responses import created, scim_json
 from .routes import ResourceHandlers
 from .state import base_url, settings, workflowgen
 
 
 def _render(request: web.Request, record: UserRecord, shown: Projection) -> dict[str, object]:
-    return shown.apply(to_scim_user(record, base_url(request)))
+    return shown.apply(to_scim_user(record, base_url(request)), USER_MODELS)
 
 
-async def _existing(
-    wf: WorkflowGen, user_id: str, *also: str, with_groups: bool = False
-) -> tuple[UserRecord, dict[str, UserRecord]]:
-    found = await wf.get_users([user_id, *also], with_groups=with_groups)
-    record = found.get(user_id)
-    if record is None:
-        raise NotFoundException(detail=f"user {user_id} not found")
-    return record, found
-
-
-def _check_manager(manager_id: object, users_of_directory: dict[str, UserRecord]) -> None:
-    if isinstance(manager_id, str) and manager_id not in users_of_directory:
-        raise InvalidValueException(
-            detail=f"manager {manager_id!r} is not a user of this directory"
-        )
+def _refuse_strangers(ids: list[str], users_of_directory: dict[str, UserRecord]) -> None:
+    for user_id in ids:
+        if user_id not in users_of_directory:
+            raise InvalidValueException(
+                detail=f"manager {user_id!r} is not a user of this directory"
+            )
 
 
 async def list_users(request: web.Request) -> web.Response:
@@ -57,12 +51,12 @@ async def list_users(request: web.Request) -> web.Response:
         page = Page(total=0)
     elif wanted.needs_check:
         # The indexed equality (id, userName, externalId) leaves a handful of candidates.
-        candidates = await wf.find_users(
+        candidates = await wf.users.find(
             wanted.query, PageWindow(1, scim.max_page_size), with_groups=shown.wants("groups")
         )
         page = select(candidates.items, wanted.accepts, asked)
     else:
-        page = await wf.find_users(wanted.query, asked, with_groups=shown.wants("groups"))
+        page = await wf.users.find(wanted.query, asked, with_groups=shown.wants("groups"))
     resources = [_render(request, record, shown) for record in page.items]
     return scim_json(list_response(resources, page.total, asked.start_index))
 
@@ -70,59 +64,56 @@ async def list_users(request: web.Request) -> web.Response:
 async def create_user(request: web.Request) -> web.Response:
     wf = workflowgen(request)
     profile = profile_for_create(await read_json(request))
-    manager_id = profile.get("manager_id")
-    if manager_id:
-        _check_manager(manager_id, await wf.get_users([manager_id]))
-    record = await wf.create_user(profile)
-    resource = to_scim_user(record, base_url(request))
-    return created(resource, projection(request))
+    references = referenced_ids(profile)
+    if references:
+        _refuse_strangers(references, await wf.users.get_many(references))
+    record = await wf.users.create(profile)
+    return created(to_scim_user(record, base_url(request)), projection(request), USER_MODELS)
 
 
 async def get_user(request: web.Request) -> web.Response:
     shown = projection(request)
-    record, _ = await _existing(
-        workflowgen(request), request.match_info["id"], with_groups=shown.wants("groups")
-    )
-    return scim_json(_render(request, record, shown))
+    user_id = request.match_info["id"]
+    record = await workflowgen(request).users.get(user_id, with_groups=shown.wants("groups"))
+    return scim_json(_render(request, require(record, "user", user_id), shown))
 
 
 async def patch_user(request: web.Request) -> web.Response:
-    wf = workflowgen(request)
     user_id = request.match_info["id"]
     patch = parse_user_patch(
         await read_json(request), max_operations=settings(request).max_patch_operations
     )
     shown = projection(request)
-    groups = shown.wants("groups")
-    record, found = await _existing(wf, user_id, *patch.manager_ids, with_groups=groups)
+    # The user and every manager the PATCH names, in one round trip.
+    found = await workflowgen(request).users.get_many(
+        [user_id, *patch.referenced_ids], with_groups=shown.wants("groups")
+    )
+    record = require(found.get(user_id), "user", user_id)
     return await _write(request, record, apply_user_patch(record, patch), found, shown)
 
 
 async def replace_user(request: web.Request) -> web.Response:
-    wf = workflowgen(request)
     user_id = request.match_info["id"]
     replacement = profile_for_replace(await read_json(request))
-    manager_id = replacement.get("manager_id")
     shown = projection(request)
-    groups = shown.wants("groups")
-    also = [manager_id] if manager_id else []
-    record, found = await _existing(wf, user_id, *also, with_groups=groups)
-    changes = changed_fields(record.profile, replacement)
-    return await _write(request, record, changes, found, shown)
+    found = await workflowgen(request).users.get_many(
+        [user_id, *referenced_ids(replacement)], with_groups=shown.wants("groups")
+    )
+    record = require(found.get(user_id), "user", user_id)
+    return await _write(request, record, changed_fields(record.profile, replacement), found, shown)
 
 
 async def _write(
     request: web.Request,
     record: UserRecord,
-    changes: UserProfile,
+    changes: Profile,
     users_of_directory: dict[str, UserRecord],
     shown: Projection,
 ) -> web.Response:
     """Send what a PATCH or PUT changes (nothing when nothing changes); answer the user."""
-    if changes.get("manager_id"):
-        _check_manager(changes["manager_id"], users_of_directory)
+    _refuse_strangers(referenced_ids(changes), users_of_directory)
     if changes:
-        record = await workflowgen(request).update_user(
+        record = await workflowgen(request).users.update(
             record.id, changes, with_groups=shown.wants("groups")
         )
     return scim_json(_render(request, record, shown))
@@ -131,8 +122,8 @@ async def _write(
 async def delete_user(request: web.Request) -> web.Response:
     wf = workflowgen(request)
     user_id = request.match_info["id"]
-    await _existing(wf, user_id)
-    await wf.delete_user(user_id)
+    require(await wf.users.get(user_id), "user", user_id)
+    await wf.users.delete(user_id)
     return scim_json(None, status=204)
 
 

@@ -1,9 +1,11 @@
 """Entra's dialect, rewritten into plain RFC 7644 before scim2-models reads it.
 
 scim2-models' policy already covers capitalised ops, boolean strings, path-less values with
-dotted or URN keys, value-path upserts and value-as-filter removal. What remains is here:
-- manager arrives as a string, {"value": id}, [{"$ref", "value"}], or "" / {"value": ""} /
-  null meaning "clear it", on the path `manager` or the full enterprise URN (item 9);
+dotted or URN keys, value-path upserts and value-as-filter removal. What remains is here
+(items of docs/entra-dialect.md):
+- a reference (the manager) arrives as a string, {"value": id}, [{"$ref", "value"}], or
+  "" / {"value": ""} / null meaning "clear it", on the path `manager` or the full
+  enterprise URN, or inside an operation on the extension itself (item 9);
 - roles (item 10): WorkflowGen has nowhere to keep them, so every roles operation and
   attribute is dropped explicitly - including Entra's JSON-in-a-string values, which are
   therefore never parsed and can never fail a request;
@@ -21,13 +23,28 @@ from scim2_models import (
     PayloadTooLargeException,
 )
 
-from .models import ENTERPRISE_USER
+from .attributes import USERS, Attribute
 
-MANAGER_PATH = f"{ENTERPRISE_USER}:manager"
-MANAGER_PATHS = frozenset(
-    {"manager", "manager.value", MANAGER_PATH.lower(), f"{MANAGER_PATH}.value".lower()}
-)
 _DROPPED_KEYS = frozenset({"roles", "meta"})
+_EXTENSIONS = frozenset(urn.lower() for urn in USERS.extensions)
+
+
+def reference_paths(row: Attribute) -> frozenset[str]:
+    """Every lower-case path Entra may name a reference by: `manager`, `manager.value`,
+    and the same qualified with the extension URN."""
+    loc = USERS.location(row)
+    short = loc.attribute.lower()
+    full = f"{loc.schema}:{loc.attribute}".lower()
+    return frozenset({short, f"{short}.value", full, f"{full}.value"})
+
+
+def is_reference_path(path: object, row: Attribute) -> bool:
+    """`manager`, its URN form, `.value`, or a `[value eq ...]` selection of it."""
+    return isinstance(path, str) and path.lower().split("[", 1)[0] in reference_paths(row)
+
+
+def _reference_row(path: str) -> Attribute | None:
+    return next((row for row in USERS.references() if is_reference_path(path, row)), None)
 
 
 def _is_dropped(path: str) -> bool:
@@ -39,8 +56,8 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def manager_id(value: Any) -> str | None:
-    """The manager id in any shape Entra sends it; None means "no manager"."""
+def reference_id(value: Any) -> str | None:
+    """The referenced id in any shape Entra sends it; None means "no reference"."""
     if isinstance(value, list):
         value = value[0] if value else None
     if isinstance(value, Mapping):
@@ -56,8 +73,8 @@ def manager_id(value: Any) -> str | None:
     return value
 
 
-def _manager_value(value: Any) -> dict[str, str] | None:
-    found = manager_id(value)
+def _reference_value(value: Any) -> dict[str, str] | None:
+    found = reference_id(value)
     return None if found is None else {"value": found}
 
 
@@ -70,13 +87,14 @@ def normalize_resource(payload: Any, schema: str) -> dict[str, Any]:
     if not isinstance(schemas, list) or not schemas:
         body["schemas"] = [schema]
     for key in list(body):
-        if key.lower() == ENTERPRISE_USER.lower() and isinstance(body[key], Mapping):
+        if key.lower() in _EXTENSIONS and isinstance(body[key], Mapping):
             extension = {k: v for k, v in body[key].items() if v is not None}
             for ext_key in list(extension):
-                if ext_key.lower() == "manager":
-                    value = _manager_value(extension.pop(ext_key))
+                row = _reference_row(f"{key}:{ext_key}")
+                if row is not None:
+                    value = _reference_value(extension.pop(ext_key))
                     if value is not None:
-                        extension["manager"] = value
+                        extension[USERS.location(row).attribute] = value
             body[key] = extension
     return body
 
@@ -142,13 +160,24 @@ def _normalize_path_operation(
 ) -> list[dict[str, Any]]:
     if _is_dropped(path):
         return []
-    if _is_manager(path):
+    row = _reference_row(path)
+    if row is not None:
         if op == "remove":
-            return [{"op": "remove", "path": MANAGER_PATH}]
-        manager = _manager_value(value)
-        if manager is None:
-            return [{"op": "remove", "path": MANAGER_PATH}]
-        return [{"op": op, "path": MANAGER_PATH, "value": manager}]
+            return [{"op": "remove", "path": row.path}]
+        reference = _reference_value(value)
+        if reference is None:
+            return [{"op": "remove", "path": row.path}]
+        return [{"op": op, "path": row.path, "value": reference}]
+    if path.lower() in _EXTENSIONS and op != "remove" and isinstance(value, Mapping):
+        # An add/replace of the extension itself sets each of its attributes: read each as
+        # an operation on its own path, so a manager inside gets the same care.
+        return [
+            operation
+            for sub_key, sub_item in value.items()
+            for operation in _normalize_path_operation(
+                op, f"{path}:{sub_key}", sub_item, has_value=True
+            )
+        ]
     if op in ("add", "replace") and has_value and _empty(value) and "[" not in path:
         return [{"op": "remove", "path": path}]
     if op == "remove" and not _selects_entries(value):
@@ -156,11 +185,6 @@ def _normalize_path_operation(
         # ({"op":"Remove","path":"title","value":"Boss"}): the path alone decides.
         return [{"op": "remove", "path": path}]
     return [{"op": op, "path": path, **({"value": value} if has_value else {})}]
-
-
-def _is_manager(path: str) -> bool:
-    """`manager`, its enterprise URN form, `.value`, or a `[value eq ...]` selection of it."""
-    return path.lower().split("[", 1)[0] in MANAGER_PATHS
 
 
 def _selects_entries(value: Any) -> bool:
@@ -175,11 +199,13 @@ def _split_pathless(op: str, value: Mapping[str, Any]) -> list[dict[str, Any]]:
     kept: dict[str, Any] = {}
     extra: list[dict[str, Any]] = []
     for key, item in value.items():
-        if key.lower() == ENTERPRISE_USER.lower() and isinstance(item, Mapping):
-            for sub_key, sub_item in item.items():
-                path = f"{ENTERPRISE_USER}:{sub_key}"
-                extra.extend(_normalize_path_operation(op, path, sub_item, has_value=True))
-        elif _is_dropped(key) or _is_manager(key) or _empty(item) or "[" in key:
+        if (
+            (key.lower() in _EXTENSIONS and isinstance(item, Mapping))
+            or _is_dropped(key)
+            or _reference_row(key)
+            or _empty(item)
+            or "[" in key
+        ):
             extra.extend(_normalize_path_operation(op, key, item, has_value=True))
         else:
             kept[key] = item

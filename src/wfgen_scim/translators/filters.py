@@ -1,14 +1,16 @@
 """SCIM filters -> the equality lookups WorkflowGen can answer from its indexes.
 
-Entra only uses `eq` joined by `and` (entra-dialect.md item 8). Each supported comparison
-is pushed down to WorkflowGen's filter input; `manager eq` (users) has no upstream filter,
-so it is checked on the few users an indexed equality selected. Anything else is a 400
-invalidFilter naming what is not supported - never a 404, never a 500.
+Entra only uses `eq` joined by `and` (docs/entra-dialect.md, item 8). The attributes a
+filter may name are the filterable rows of the attribute tables; each comparison is
+pushed down to WorkflowGen's filter input. A reference (`manager eq`) has no upstream
+filter, so it is checked on the few users an indexed equality selected. Anything else is
+a 400 invalidFilter naming what is not supported - never a 404, never a 500.
 """
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from scim2_models import InvalidFilterException, ScimFilter
@@ -22,9 +24,9 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from ..records import GroupQuery, UserQuery, UserRecord
-from .entra import MANAGER_PATHS
-from .models import CORE_GROUP, CORE_USER
+from ..records import Query, UserRecord
+from .attributes import CORE_GROUP, CORE_USER, GROUPS, USERS, Kind, Table
+from .entra import reference_paths
 
 # Entra's docs show `externalId eq jyoung` (unquoted); the RFC grammar refuses it, so a
 # bare word after `eq` is quoted before a second parse. JSON literals keep their meaning.
@@ -88,7 +90,48 @@ class _Impossible(Exception):
     """Two equalities on one attribute disagree: nothing can match."""
 
 
-def _merge(current: Any, new: Any, *, casefold: bool = True) -> Any:
+@dataclass(frozen=True)
+class _Target:
+    """What a filter path names: a stored attribute, or a condition on its entry."""
+
+    name: str  # the proxy's attribute name ("ids" for id)
+    kind: Kind = Kind.STRING
+    requires: Any = None  # a `type eq`/`primary eq` on the entry: the value it must have
+    in_memory: bool = False  # no upstream filter: checked on the candidates
+
+
+@cache
+def _targets(table: Table) -> Mapping[str, _Target]:
+    """Every lower-case filter path of a table's filterable rows."""
+    targets: dict[str, _Target] = {"id": _Target("ids")}
+    for row in table.attributes:
+        if not row.filterable:
+            continue
+        if row.kind is Kind.REFERENCE:
+            for path in reference_paths(row):
+                targets[path] = _Target(row.name, in_memory=True)
+            continue
+        loc = table.location(row)
+        base = loc.attribute.lower()
+        if loc.type is not None:
+            targets[f"{base}.{(loc.sub or 'value').lower()}"] = _Target(row.name)
+            if (loc.sub or "value") == "value":
+                targets[base] = _Target(row.name)
+            targets[f"{base}.type"] = _Target(row.name, requires=loc.type.lower())
+            if row.primary:
+                targets[f"{base}.primary"] = _Target(row.name, kind=Kind.BOOLEAN, requires=True)
+        elif loc.sub is not None:
+            targets[f"{base}.{loc.sub.lower()}"] = _Target(row.name, row.kind)
+        else:
+            targets[base] = _Target(row.name, row.kind)
+    relation = table.relation
+    if relation.filter_name:
+        targets[relation.attribute.lower()] = _Target(relation.filter_name)
+        targets[f"{relation.attribute.lower()}.value"] = _Target(relation.filter_name)
+    return targets
+
+
+def _merge(current: Any, new: Any, *, casefold: bool) -> Any:
     if current is None:
         return new
     same = current.lower() == new.lower() if casefold else current == new
@@ -98,124 +141,96 @@ def _merge(current: Any, new: Any, *, casefold: bool = True) -> Any:
 
 
 @dataclass(frozen=True)
-class UserFilter:
-    """A user filter: what WorkflowGen filters, and what we check on its answer."""
+class Filter:
+    """A filter: what WorkflowGen filters, and what we check on its answer."""
 
-    query: UserQuery = field(default_factory=UserQuery)
-    manager_id: str | None = None
+    query: Query = field(default_factory=Query)
+    checks: Mapping[str, str] = field(default_factory=dict)  # reference name -> id
     matches_nothing: bool = False
 
     @property
     def needs_check(self) -> bool:
-        return self.manager_id is not None
+        return bool(self.checks)
 
     def accepts(self, record: UserRecord) -> bool:
-        return self.manager_id is None or (
-            record.manager is not None and record.manager.id == self.manager_id
-        )
+        for name, wanted in self.checks.items():
+            ref = record.references.get(name)
+            if ref is None or ref.id != wanted:
+                return False
+        return True
 
 
-def user_filter(text: str | None) -> UserFilter:
+def parse(table: Table, text: str | None) -> Filter:
+    """A SCIM filter on `table`'s resources, as lookups WorkflowGen can answer."""
     if not text or not text.strip():
-        return UserFilter()
-    result = UserFilter()
+        return Filter()
+    targets = _targets(table)
+    ids: tuple[str, ...] | None = None
+    equals: dict[str, str | bool] = {}
+    checks: dict[str, str] = {}
     try:
         for attribute, value in _equalities(parse_filter(text)):
-            result = _add_user_equality(result, attribute, value)
-    except _Impossible:
-        return UserFilter(matches_nothing=True)
-    if result.needs_check and not (
-        result.query.ids or result.query.user_name or result.query.external_id
-    ):
-        # Checking manager on every user of a large directory would be a full scan.
-        raise InvalidFilterException(
-            detail="'manager eq' is supported together with 'id eq', 'userName eq' or "
-            "'externalId eq'"
-        )
-    return result
-
-
-def _add_user_equality(result: UserFilter, attribute: str, value: Any) -> UserFilter:
-    q = result.query
-    if attribute == "id":
-        ids = (_text(attribute, value),)
-        if q.ids is not None and q.ids != ids:
-            raise _Impossible
-        return replace(result, query=replace(q, ids=ids))
-    if attribute == "username":
-        return replace(
-            result, query=replace(q, user_name=_merge(q.user_name, _text(attribute, value)))
-        )
-    if attribute == "externalid":
-        return replace(
-            result,
-            query=replace(q, external_id=_merge(q.external_id, _text(attribute, value))),
-        )
-    if attribute in ("emails", "emails.value"):
-        return replace(result, query=replace(q, email=_merge(q.email, _text(attribute, value))))
-    if attribute == "emails.type":
-        # WorkflowGen keeps the work address only.
-        if _text(attribute, value).lower() != "work":
-            raise _Impossible
-        return result
-    if attribute == "emails.primary":
-        return result if _boolean(attribute, value) else _raise_impossible()
-    if attribute == "active":
-        active = _boolean(attribute, value)
-        if q.active is not None and q.active != active:
-            raise _Impossible
-        return replace(result, query=replace(q, active=active))
-    if attribute in MANAGER_PATHS:
-        return replace(
-            result,
-            manager_id=_merge(result.manager_id, _text(attribute, value), casefold=False),
-        )
-    raise InvalidFilterException(detail=f"filtering users on {attribute!r} is not supported")
-
-
-def _raise_impossible() -> UserFilter:
-    raise _Impossible
-
-
-@dataclass(frozen=True)
-class GroupFilter:
-    """A group filter: equalities WorkflowGen answers (id is a direct lookup)."""
-
-    query: GroupQuery = field(default_factory=GroupQuery)
-    matches_nothing: bool = False
-
-
-def group_filter(text: str | None) -> GroupFilter:
-    if not text or not text.strip():
-        return GroupFilter()
-    query = GroupQuery()
-    try:
-        for attribute, value in _equalities(parse_filter(text)):
-            if attribute == "id":
-                ids = (_text(attribute, value),)
-                if query.ids is not None and query.ids != ids:
-                    raise _Impossible
-                query = replace(query, ids=ids)
-            elif attribute == "displayname":
-                query = replace(
-                    query, display_name=_merge(query.display_name, _text(attribute, value))
-                )
-            elif attribute == "externalid":
-                query = replace(
-                    query, external_id=_merge(query.external_id, _text(attribute, value))
-                )
-            elif attribute in ("members", "members.value"):
-                member = _text(attribute, value)
-                if query.member_id is not None and query.member_id != member:
-                    # WorkflowGen filters groups on one member at a time.
-                    raise InvalidFilterException(
-                        detail="only one 'members eq' is supported in a group filter"
-                    )
-                query = replace(query, member_id=member)
-            else:
+            target = targets.get(attribute)
+            if target is None:
                 raise InvalidFilterException(
-                    detail=f"filtering groups on {attribute!r} is not supported"
+                    detail=f"filtering {table.endpoint.lower()} on {attribute!r} is not supported"
                 )
+            if target.name == "ids":
+                found = (_text(attribute, value),)
+                if ids is not None and ids != found:
+                    raise _Impossible
+                ids = found
+            elif target.requires is not None:
+                given = (
+                    _boolean(attribute, value)
+                    if target.kind is Kind.BOOLEAN
+                    else (_text(attribute, value).lower())
+                )
+                if given != target.requires:
+                    raise _Impossible  # WorkflowGen keeps only that entry
+            elif target.in_memory:
+                checks[target.name] = _merge(
+                    checks.get(target.name), _text(attribute, value), casefold=False
+                )
+            elif target.kind is Kind.BOOLEAN:
+                flag = _boolean(attribute, value)
+                if equals.get(target.name, flag) != flag:
+                    raise _Impossible
+                equals[target.name] = flag
+            else:
+                _equal_text(table, target.name, attribute, value, equals)
     except _Impossible:
-        return GroupFilter(matches_nothing=True)
-    return GroupFilter(query=query)
+        return Filter(matches_nothing=True)
+    if checks and ids is None and not any(isinstance(v, str) for v in equals.values()):
+        # Checking a reference on every user of a large directory would be a full scan.
+        raise InvalidFilterException(
+            detail="'manager eq' is supported together with 'id eq', 'userName eq', "
+            "'externalId eq' or an e-mail equality"
+        )
+    return Filter(query=Query(ids=ids, equals=equals), checks=checks)
+
+
+def _equal_text(
+    table: Table, name: str, attribute: str, value: Any, equals: dict[str, str | bool]
+) -> None:
+    text = _text(attribute, value)
+    relation = table.relation
+    if name == relation.filter_name:
+        if name in equals and equals[name] != text:
+            # WorkflowGen filters on one related object at a time.
+            raise InvalidFilterException(
+                detail=f"only one '{relation.attribute} eq' is supported in a "
+                f"{table.resource.lower()} filter"
+            )
+        equals[name] = text
+        return
+    # WorkflowGen compares strings case-insensitively, so two spellings are one condition.
+    equals[name] = _merge(equals.get(name), text, casefold=True)
+
+
+def user_filter(text: str | None) -> Filter:
+    return parse(USERS, text)
+
+
+def group_filter(text: str | None) -> Filter:
+    return parse(GROUPS, text)

@@ -1,9 +1,10 @@
 """SCIM Group <-> WorkflowGen group, and group PATCH -> membership deltas.
 
-A PATCH becomes "these members join, these leave" plus any name change; the member list
-is never read, edited and written back. Entra's two removal dialects (entra-dialect.md
-item 5) both land here: `Remove` of `members` with a value list removes only those, and
-`members[value eq "id"]` removes that one; `remove` of `members` with neither removes all.
+A PATCH becomes "these members join, these leave" plus any attribute change; the member
+list is never read, edited and written back. Entra's two removal dialects
+(docs/entra-dialect.md, item 5) both land here: `Remove` of `members` with a value list
+removes only those, and `members[value eq "id"]` removes that one; `remove` of `members`
+with neither removes all.
 """
 
 from collections.abc import Container, Iterable, Mapping
@@ -26,64 +27,55 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from ..records import GroupProfile, GroupRecord
-from .changes import check_lengths
+from ..records import GroupRecord, Profile, Ref
+from .attributes import GROUPS
 from .entra import normalize_resource, patch_operations
 from .filters import parse_filter
-from .models import CORE_GROUP, ENTRA_POLICY, ScimGroup
+from .models import ENTRA_POLICY, GROUP_MODELS
+from .resources import check_lengths, extract, render
 from .scim_errors import scim_validated
+
+_MEMBERS = GROUPS.relation.attribute
 
 
 def to_scim_group(record: GroupRecord, base_url: str) -> dict[str, Any]:
     """The SCIM representation of a group; `members` only when they were fetched."""
-    resource: dict[str, Any] = {"schemas": [CORE_GROUP], "id": record.id}
-    if record.profile.get("external_id"):
-        resource["externalId"] = record.profile["external_id"]
-    resource["displayName"] = record.profile.get("display_name")
-    if record.members is not None:
-        resource["members"] = [
-            {
-                "value": member.id,
-                "$ref": f"{base_url}/Users/{member.id}",
-                **({"display": member.display} if member.display else {}),
-                "type": "User",
-            }
-            for member in record.members
-        ]
-    meta = {
-        "resourceType": "Group",
-        "created": record.created,
-        "lastModified": record.last_modified,
-        "location": f"{base_url}/Groups/{record.id}",
-    }
-    resource["meta"] = {k: v for k, v in meta.items() if v}
-    return resource
+    return render(
+        GROUPS,
+        record_id=record.id,
+        profile=record.profile,
+        references={},
+        related=record.members,
+        created=record.created,
+        last_modified=record.last_modified,
+        base_url=base_url,
+    )
 
 
 @dataclass(frozen=True)
 class GroupBody:
     """A POST or PUT body: the group's fields and its complete member list."""
 
-    profile: GroupProfile
+    profile: Profile
     member_ids: tuple[str, ...]
 
 
 def group_body(payload: Any, *, replacement: bool) -> GroupBody:
-    body = normalize_resource(payload, CORE_GROUP)
-    members = next((v for k, v in body.items() if k.lower() == "members"), None)
+    body = normalize_resource(payload, GROUPS.schema)
+    members = next((v for k, v in body.items() if k.lower() == _MEMBERS), None)
     if members is not None:
-        body = {k: v for k, v in body.items() if k.lower() != "members"}
-        body["members"] = [{"value": v} if isinstance(v, str) else v for v in _as_list(members)]
+        body = {k: v for k, v in body.items() if k.lower() != _MEMBERS}
+        body[_MEMBERS] = [{"value": v} if isinstance(v, str) else v for v in _as_list(members)]
     context = (
         Context.RESOURCE_REPLACEMENT_REQUEST if replacement else Context.RESOURCE_CREATION_REQUEST
     )
     with ENTRA_POLICY:
-        group = scim_validated(lambda: ScimGroup.model_validate(body, scim_ctx=context))
-    name = _display_name(group.display_name)
-    check_lengths({"externalId": group.external_id}, {})
-    profile = GroupProfile(display_name=name, external_id=group.external_id or None)
+        group = scim_validated(lambda: GROUP_MODELS.full.model_validate(body, scim_ctx=context))
+    profile = extract(GROUPS, GROUP_MODELS, group, latest_wins=False)
+    check_lengths(GROUPS, profile)
+    profile = {k: (None if v == "" else v) for k, v in profile.items()}
     ids: list[str] = []
-    for member in group.members or []:
+    for member in getattr(group, _MEMBERS) or []:
         if not member.value:
             raise InvalidValueException(detail="every member needs a 'value': the id of a user")
         ids.append(member.value)
@@ -94,7 +86,7 @@ def group_body(payload: Any, *, replacement: bool) -> GroupBody:
 class GroupPatch:
     """What a group PATCH does, in order-independent form."""
 
-    profile: GroupProfile = field(default_factory=GroupProfile)
+    profile: Profile = field(default_factory=dict)
     add: dict[str, None] = field(default_factory=dict)  # ordered sets
     remove: dict[str, None] = field(default_factory=dict)
     remove_all: bool = False
@@ -171,52 +163,66 @@ def _apply(patch: GroupPatch, op: str, path: str, value: Any, *, has_value: bool
     if op not in ("add", "replace", "remove"):
         raise InvalidValueException(detail=f"{op!r} is not a PATCH operation")
     name, selected = _target(path)
-    if name == "members":
-        if selected is not None:
-            if op != "remove":
-                raise InvalidPathException(detail="add/replace of members takes a plain 'members'")
-            patch._remove(selected)
-        elif op == "remove":
-            if not has_value:
-                patch._clear()  # RFC 7644 3.5.2.2: no value, no filter: all of them
-            elif value not in (None, [], ""):
-                patch._remove(_member_ids(value))  # Entra's default dialect: only these
-            # An empty or null value names nobody: removing nobody must not empty the group.
-        elif op == "add":
-            patch._add(_member_ids(value))
-        else:
-            patch._replace(_member_ids(value))
-    elif name == "displayname":
-        if selected is not None:
-            raise InvalidPathException(detail="displayName has no sub-attributes")
-        if op == "remove":
-            raise MutabilityException(detail="displayName is required and cannot be removed")
-        patch.profile["display_name"] = _display_name(value)
-    elif name == "externalid":
-        if selected is not None:
-            raise InvalidPathException(detail="externalId has no sub-attributes")
-        if op == "remove" or value in (None, ""):
-            patch.profile["external_id"] = None
-        elif isinstance(value, str):
-            check_lengths({"externalId": value}, {})
-            patch.profile["external_id"] = value
-        else:
-            raise InvalidValueException(detail="externalId must be a string")
-    # Anything else (description, Entra's own attributes...) WorkflowGen cannot keep:
-    # accepted and ignored, as Entra expects (entra-dialect.md item 11).
+    if name == _MEMBERS:
+        _apply_members(patch, op, value, selected, has_value=has_value)
+        return
+    row = _ROWS.get(name)
+    if row is None:
+        # Anything else (description, Entra's own attributes...) WorkflowGen cannot keep:
+        # accepted and ignored, as Entra expects (docs/entra-dialect.md, item 11).
+        return
+    if selected is not None:
+        raise InvalidPathException(detail=f"{row.path} has no sub-attributes")
+    if row.required and op == "remove":
+        raise MutabilityException(detail=f"{row.path} is required and cannot be removed")
+    if row.required and (not isinstance(value, str) or not value.strip()):
+        raise InvalidValueException(detail=f"{row.path} must be a non-empty string")
+    if op == "remove" or value in (None, ""):
+        patch.profile[row.name] = None
+    elif isinstance(value, str):
+        check_lengths(GROUPS, {row.name: value})
+        patch.profile[row.name] = value
+    else:
+        raise InvalidValueException(detail=f"{row.path} must be a string")
+
+
+_ROWS = {
+    GROUPS.location(row).attribute.lower(): row
+    for row in GROUPS.attributes
+    if GROUPS.location(row).sub is None
+}
+
+
+def _apply_members(
+    patch: GroupPatch, op: str, value: Any, selected: tuple[str, ...] | None, *, has_value: bool
+) -> None:
+    if selected is not None:
+        if op != "remove":
+            raise InvalidPathException(detail="add/replace of members takes a plain 'members'")
+        patch._remove(selected)
+    elif op == "remove":
+        if not has_value:
+            patch._clear()  # RFC 7644 3.5.2.2: no value, no filter: all of them
+        elif value not in (None, [], ""):
+            patch._remove(_member_ids(value))  # Entra's default dialect: only these
+        # An empty or null value names nobody: removing nobody must not empty the group.
+    elif op == "add":
+        patch._add(_member_ids(value))
+    else:
+        patch._replace(_member_ids(value))
 
 
 def _target(path: str) -> tuple[str, tuple[str, ...] | None]:
     """The attribute a path names (lower case), and the member ids a filter selects."""
     text = path.strip()
-    if text.lower().startswith(CORE_GROUP.lower() + ":"):
-        text = text[len(CORE_GROUP) + 1 :]
+    if text.lower().startswith(GROUPS.schema.lower() + ":"):
+        text = text[len(GROUPS.schema) + 1 :]
     if "[" not in text:
         return text.split(".", 1)[0].lower(), None
     node = parse_filter(text) if text.endswith("]") else None
-    if not isinstance(node, ValuePath) or node.attr_path.attr.lower() != "members":
+    if not isinstance(node, ValuePath) or node.attr_path.attr.lower() != _MEMBERS:
         raise InvalidPathException(detail=f"unsupported PATCH path {path!r}")
-    return "members", tuple(_selected_values(node))
+    return _MEMBERS, tuple(_selected_values(node))
 
 
 def _selected_values(node: ValuePath) -> Iterable[str]:
@@ -259,13 +265,6 @@ def _as_list(value: Any) -> list[Any]:
     return [value]
 
 
-def _display_name(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueException(detail="displayName must be a non-empty string")
-    check_lengths({"displayName": value}, {})
-    return value
-
-
 # How many unknown member ids an error message lists before it just counts them.
 _NAMED_IN_ERRORS = 20
 
@@ -278,3 +277,23 @@ def refuse_strangers(wanted: Iterable[str], users: Container[str]) -> None:
         more = len(strangers) - _NAMED_IN_ERRORS
         suffix = f" and {more} more" if more > 0 else ""
         raise InvalidValueException(detail=f"not users of this directory: {named}{suffix}")
+
+
+def membership_delta(
+    patch: GroupPatch, users: Container[str], current: Iterable[str] = ()
+) -> tuple[list[str], list[str]]:
+    """(ids to add, ids to remove) for a PATCH, given which of the ids it names are users
+    of the directory (the gateway decides that) and, when the PATCH needs them, the current
+    members. Joining strangers are refused; removing one is a no-op (item 6)."""
+    refuse_strangers(patch.joining, users)
+    members = tuple(current)
+    to_add, to_remove = patch.delta(members)
+    held = set(members)
+    return to_add, [i for i in to_remove if i in users or i in held]
+
+
+def members_of(ids: Iterable[str], users: Mapping[str, Ref]) -> tuple[Ref, ...]:
+    """A POST/PUT member list, checked: every id must be a user of the directory."""
+    listed = tuple(ids)
+    refuse_strangers(listed, users)
+    return tuple(users[i] for i in listed)

@@ -3,11 +3,10 @@
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from scim2_models import InvalidValueException
+from scim2_models import Context, InvalidValueException, ListResponse
 
 from ..records import Page, PageWindow
-
-LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+from .models import USER_MODELS
 
 T = TypeVar("T")
 
@@ -39,10 +38,10 @@ def select(items: Sequence[T], accepts: Callable[[T], bool], window: PageWindow)
 
 
 def list_response(resources: list[dict[str, Any]], total: int, start_index: int) -> dict[str, Any]:
-    return {
-        "schemas": [LIST_RESPONSE],
-        "totalResults": total,
-        "Resources": resources,
-        "startIndex": start_index,
-        "itemsPerPage": len(resources),
-    }
+    """A ListResponse: scim2-models writes the envelope; the resources, already rendered
+    (and projected), are placed in it as they are rather than validated a second time."""
+    envelope = ListResponse[USER_MODELS.resource](  # type: ignore[name-defined]
+        total_results=total, start_index=start_index, items_per_page=len(resources)
+    ).model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    envelope["Resources"] = resources
+    return envelope

@@ -1,16 +1,20 @@
-"""The SCIM resources exactly as this proxy stores them, declared with scim2-models.
+"""scim2-models classes generated from the attribute tables (attributes.py).
 
-We declare our own User and Group rather than use scim2-models' full RFC ones because
-(1) /Schemas must describe only what WorkflowGen can keep, and scim2-models generates it
-from these classes, (2) its RFC User validates and rewrites e-mail addresses (lower-cased
-domain), while Entra expects values stored exactly as sent, and (3) its Manager requires a
-strict `$ref` that Entra does not send. Attributes outside these models are accepted and
-ignored (ENTRA_POLICY.unknown), which is what Entra needs for roles, nickName, locale...
+scim2-models validates bodies, runs PATCH operations and writes /Schemas from its model
+classes, so the classes are built from the table rows rather than declared a second time.
+We build our own rather than use scim2-models' full RFC User because (1) /Schemas must
+describe only what WorkflowGen can keep, (2) its RFC User rewrites e-mail addresses
+(lower-cased domain) while Entra expects values stored exactly as sent, and (3) its
+Manager requires a strict `$ref` that Entra does not send. Attributes outside these
+models are accepted and ignored (ENTRA_POLICY.unknown), which is what Entra needs for
+roles, nickName, locale... (docs/entra-dialect.md, item 11).
 """
 
-from typing import Annotated, Any
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Union
 
-from pydantic import Field
+from pydantic import Field, create_model
 from scim2_models import (
     URN,
     CaseExact,
@@ -24,11 +28,9 @@ from scim2_models import (
     Uniqueness,
 )
 
-CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
-ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+from .attributes import GROUPS, USERS, Attribute, Kind, Table
 
-# How Entra departs from RFC 7644, and what we tolerate of it (entra-dialect.md):
+# How Entra departs from RFC 7644, and what we tolerate of it (docs/entra-dialect.md):
 # unknown attributes and schema URNs are ignored (item 11); a `remove` carrying a `value`
 # removes only those values (item 5); add/replace through a value-path filter that
 # matches nothing creates the element (item 4).
@@ -38,171 +40,150 @@ ENTRA_POLICY = ScimPolicy(
     unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
 )
 
-
-class Name(ComplexAttribute):
-    """The components of the user's real name."""
-
-    given_name: str | None = None
-    """Given name (WorkflowGen first name)."""
-
-    family_name: str | None = None
-    """Family name (WorkflowGen last name)."""
+# Attributes every scim2-models Resource already has (RFC 7643 section 3.1).
+_COMMON = frozenset({"id", "externalId", "meta", "schemas"})
 
 
-class Email(ComplexAttribute):
-    """E-mail address; WorkflowGen keeps the work one."""
-
-    value: str | None = None
-    """The address, stored as sent."""
-
-    type: str | None = None
-    """Only 'work' is stored."""
-
-    primary: bool | None = None
-    """Whether this is the preferred address."""
+def snake(name: str) -> str:
+    """scim2-models' Python name for a SCIM attribute name (it maps them back)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-class PhoneNumber(ComplexAttribute):
-    """Phone number; WorkflowGen keeps one of each type work, mobile and fax."""
-
-    value: str | None = None
-    """The number, stored as sent."""
-
-    type: str | None = None
-    """'work', 'mobile' or 'fax'."""
-
-    primary: bool | None = None
-    """Whether this is the preferred number."""
-
-
-class Address(ComplexAttribute):
-    """Postal address: the work one (street, postal code) and the 'other' one (office)."""
-
-    type: str | None = None
-    """'work' or 'other'."""
-
-    street_address: str | None = None
-    """Work street address (WorkflowGen postal address)."""
-
-    postal_code: str | None = None
-    """Work postal code."""
-
-    formatted: str | None = None
-    """The 'other' address is the user's office."""
-
-    primary: bool | None = None
-    """Whether this is the preferred address."""
-
-
-class GroupRef(ComplexAttribute):
-    """A group the user belongs to (read-only: change membership on the group)."""
-
-    value: Annotated[str | None, Mutability.read_only, CaseExact.true] = None
-    """The group's id."""
-
-    ref: Annotated[str | None, Mutability.read_only] = Field(
-        None, serialization_alias="$ref", validation_alias="$ref"
+def _ref_field() -> Any:
+    return (
+        Annotated[str | None, Mutability.read_only],
+        Field(None, serialization_alias="$ref", validation_alias="$ref"),
     )
-    """The group's URI."""
-
-    display: Annotated[str | None, Mutability.read_only] = None
-    """The group's displayName."""
-
-    type: Annotated[str | None, Mutability.read_only] = None
-    """Always 'direct': WorkflowGen groups cannot contain groups."""
 
 
-class Manager(ComplexAttribute):
-    """The user's manager, another user of the same directory."""
+def _scalar(attribute: Attribute) -> Any:
+    python: Any = bool if attribute.kind is Kind.BOOLEAN else str
+    marks: list[Any] = []
+    if attribute.required:
+        marks.append(Required.true)
+    if attribute.unique:
+        marks.append(Uniqueness.server)
+    if attribute.case_exact:
+        marks.append(CaseExact.true)
+    annotation: Any = Annotated[(python | None, *marks)] if marks else python | None
+    return (annotation, Field(None, description=attribute.description))
 
-    value: Annotated[str | None, CaseExact.true] = None
-    """The manager's id."""
 
-    ref: Annotated[str | None, Mutability.read_only] = Field(
-        None, serialization_alias="$ref", validation_alias="$ref"
+def _reference(attribute: Attribute) -> Any:
+    model = create_model(
+        "Manager",
+        __base__=ComplexAttribute,
+        __doc__=attribute.description,
+        value=(Annotated[str | None, CaseExact.true], Field(None, description="Its id.")),
+        ref=_ref_field(),
+        display_name=(
+            Annotated[str | None, Mutability.read_only],
+            Field(None, description="Its displayName."),
+        ),
     )
-    """The manager's URI."""
-
-    display_name: Annotated[str | None, Mutability.read_only] = None
-    """The manager's displayName."""
+    return (model | None, Field(None, description=attribute.description))
 
 
-class EnterpriseUser(Extension):
-    """Enterprise User extension: the attributes WorkflowGen stores."""
-
-    __schema__ = URN(ENTERPRISE_USER)
-
-    employee_number: str | None = None
-    """Employee number."""
-
-    department: str | None = None
-    """Department."""
-
-    manager: Manager | None = None
-    """The user's manager."""
-
-
-class ScimUser(Resource[Any]):
-    """User Account, as stored in WorkflowGen."""
-
-    __schema__ = URN(CORE_USER)
-
-    user_name: Annotated[str | None, Uniqueness.server, Required.true] = None
-    """Unique identifier; unique across all WorkflowGen directories, any case."""
-
-    name: Name | None = None
-    """The components of the user's real name."""
-
-    display_name: str | None = None
-    """Name displayed for the user (WorkflowGen common name)."""
-
-    title: str | None = None
-    """Job title."""
-
-    active: bool | None = None
-    """Whether the user may sign in; an inactive user is still returned."""
-
-    emails: list[Email] | None = None
-    """E-mail addresses (the work one is stored)."""
-
-    phone_numbers: list[PhoneNumber] | None = None
-    """Phone numbers (work, mobile and fax are stored)."""
-
-    addresses: list[Address] | None = None
-    """Addresses (work street/postal code, and office as the 'other' one)."""
-
-    groups: Annotated[list[GroupRef] | None, Mutability.read_only] = None
-    """Groups the user belongs to."""
-
-
-ScimUserWithEnterprise: type[Resource[Any]] = ScimUser[EnterpriseUser]  # type: ignore[misc]
-
-
-class GroupMember(ComplexAttribute):
-    """A member of a group: always a user of the same directory."""
-
-    value: Annotated[str | None, CaseExact.true, Mutability.immutable] = None
-    """The user's id."""
-
-    ref: Annotated[str | None, Mutability.immutable] = Field(
-        None, serialization_alias="$ref", validation_alias="$ref"
+def _relation(table: Table) -> Any:
+    relation = table.relation
+    mutability = Mutability.read_only if relation.read_only else Mutability.immutable
+    model = create_model(
+        f"{table.resource}{relation.attribute.title()}",
+        __base__=ComplexAttribute,
+        __doc__=relation.description,
+        value=(Annotated[str | None, CaseExact.true, mutability], Field(None)),
+        ref=_ref_field(),
+        display=(Annotated[str | None, Mutability.read_only], Field(None)),
+        type=(Annotated[str | None, mutability], Field(None)),
     )
-    """The user's URI."""
+    annotation: Any = list[model] | None
+    if relation.read_only:
+        annotation = Annotated[annotation, Mutability.read_only]
+    else:
+        annotation = Annotated[annotation, Returned.default]
+    return (annotation, Field(None, description=relation.description))
 
-    display: Annotated[str | None, Mutability.read_only] = None
-    """The user's displayName."""
 
-    type: Annotated[str | None, Mutability.immutable] = None
-    """Always 'User'."""
+def _complex(table: Table, name: str, rows: list[Attribute]) -> Any:
+    """A complex attribute (name) or a multi-valued one selected by type (emails...)."""
+    locations = [table.location(r) for r in rows]
+    fields: dict[str, Any] = {}
+    typed = any(loc.type for loc in locations)
+    for row, loc in zip(rows, locations, strict=True):
+        assert loc.sub is not None, row.path
+        fields.setdefault(snake(loc.sub), (str | None, Field(None, description=row.description)))
+    if typed:
+        types = list(dict.fromkeys(loc.type for loc in locations if loc.type))
+        fields["type"] = (
+            str | None,
+            Field(None, description="Which one: " + ", ".join(types) + ".", examples=types),
+        )
+        fields["primary"] = (bool | None, Field(None, description="The preferred one."))
+    description = table.containers.get(name, name)
+    model = create_model(
+        name[0].upper() + name[1:], __base__=ComplexAttribute, __doc__=description, **fields
+    )
+    annotation: Any = list[model] | None if typed else model | None
+    return (annotation, Field(None, description=description))
 
 
-class ScimGroup(Resource[Any]):
-    """Group, as stored in WorkflowGen."""
+def _fields(table: Table, schema: str) -> dict[str, Any]:
+    grouped: dict[str, list[Attribute]] = {}
+    for row in table.attributes:
+        loc = table.location(row)
+        if loc.schema == schema and loc.attribute not in _COMMON:
+            grouped.setdefault(loc.attribute, []).append(row)
+    fields: dict[str, Any] = {}
+    for name, rows in grouped.items():
+        first = rows[0]
+        if first.kind is Kind.REFERENCE:
+            fields[snake(name)] = _reference(first)
+        elif table.location(first).sub is None:
+            fields[snake(name)] = _scalar(first)
+        else:
+            fields[snake(name)] = _complex(table, name, rows)
+    return fields
 
-    __schema__ = URN(CORE_GROUP)
 
-    display_name: Annotated[str | None, Required.true, Uniqueness.server] = None
-    """Group name; unique in the directory, any case."""
+def _class(base: type, name: str, schema: str, doc: str, fields: dict[str, Any]) -> Any:
+    namespace: dict[str, Any] = {
+        "__annotations__": {k: v[0] for k, v in fields.items()},
+        "__schema__": URN(schema),
+        "__doc__": doc,
+        "__module__": __name__,
+        **{k: v[1] for k, v in fields.items()},
+    }
+    return type(name, (base,), namespace)
 
-    members: Annotated[list[GroupMember] | None, Returned.default] = None
-    """The group's users."""
+
+@dataclass(frozen=True)
+class Models:
+    """The scim2-models classes of one table."""
+
+    resource: type[Resource[Any]]  # core attributes only (for /Schemas)
+    extensions: dict[str, type[Extension]]  # by URN
+    full: type[Resource[Any]]  # core + extensions: what bodies and PATCH validate against
+
+
+def build_models(table: Table) -> Models:
+    fields = _fields(table, table.schema)
+    fields[table.relation.attribute] = _relation(table)
+    resource = _class(Resource[Any], table.resource, table.schema, table.description, fields)
+    extensions = {
+        urn: _class(
+            Extension,
+            table.extension_names.get(urn, urn.rsplit(":", 1)[-1]),
+            urn,
+            table.containers.get(urn, urn),
+            _fields(table, urn),
+        )
+        for urn in table.extensions
+    }
+    full = resource
+    if extensions:
+        full = resource[Union[tuple(extensions.values())]]  # noqa: UP007
+    return Models(resource=resource, extensions=extensions, full=full)
+
+
+USER_MODELS = build_models(USERS)
+GROUP_MODELS = build_models(GROUPS)
