@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import tomllib
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -14,6 +16,28 @@ from wfgen_scim.config import ScimSettings, UpstreamAuthMode, WorkflowGenSetting
 from wfgen_scim.emulator import EmulatorSettings
 from wfgen_scim.graphql import WorkflowGen
 from wfgen_scim.translators.attributes import CORE_USER, ENTERPRISE_USER
+
+REPO = Path(__file__).resolve().parents[1]
+# The round-trip budget, stated once for tests, bench and README.
+BUDGET_FILE = REPO / "docs" / "round-trips.toml"
+BUDGET_ROWS: dict[str, dict[str, Any]] = tomllib.loads(BUDGET_FILE.read_text())
+BUDGET: dict[str, int] = {key: int(row["round_trips"]) for key, row in BUDGET_ROWS.items()}
+
+
+def budget_table_rows() -> list[str]:
+    """README's round-trip table, row by row, as the budget file states it."""
+    rows = []
+    for row in BUDGET_ROWS.values():
+        count, detail = row["round_trips"], row.get("detail")
+        if detail is None:
+            shown = str(count)
+        elif detail.startswith(("+", "per")):
+            shown = f"{count} {detail}"
+        else:
+            shown = f"{count} ({detail})"
+        rows.append(f"| {row['request']} | {shown} |")
+    return rows
+
 
 TOKEN = "test-secret-token-0123456789"
 BASE = "/scim/v2"

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from pytest_aiohttp import AiohttpServer
 
-from tests.harness import Scim, Upstream
+from tests.harness import BUDGET, Scim, Upstream
 from tests.proxy.test_ms_entra_groups import add, create_group, new_group
 from wfgen_scim.emulator import EmulatorSettings
 from wfgen_scim.emulator import build_app as build_emulator
@@ -50,28 +50,30 @@ async def test_group_round_trips(scim: Scim) -> None:
 
     status, group, _ = await scim.post("/Groups", new_group("Counted"))
     assert status == 201
-    assert (await _counted(scim))["operations"] == {"createGroup": 1}
+    stats = await _counted(scim)
+    assert stats["operations"] == {"createGroup": 1}
+    assert stats["requests"] == BUDGET["group_create"]
 
     await scim.get('/Groups?excludedAttributes=members&filter=displayName eq "Counted"')
     stats = await _counted(scim)
-    assert stats["requests"] == 1
+    assert stats["requests"] == BUDGET["group_filter"]
 
     assert (await scim.patch(f"/Groups/{group['id']}", add(*ids)))[0] == 204
     stats = await _counted(scim)
-    assert stats["requests"] == 2
+    assert stats["requests"] == BUDGET["group_patch_members"]
     assert stats["operations"] == {"group": 1, "users": 1, "addUsersToGroup": 1}
 
     removal = {"op": "Remove", "path": "members", "value": [{"value": i} for i in ids]}
     assert (await scim.patch(f"/Groups/{group['id']}", removal))[0] == 204
     stats = await _counted(scim)
-    assert stats["requests"] == 2
+    assert stats["requests"] == BUDGET["group_patch_members"]
     assert stats["operations"] == {"group": 1, "users": 1, "removeUsersFromGroup": 1}
 
     await scim.get(f"/Groups/{group['id']}?excludedAttributes=members")
-    assert (await _counted(scim))["requests"] == 1
+    assert (await _counted(scim))["requests"] == BUDGET["group_get"]
 
     assert (await scim.delete(f"/Groups/{group['id']}"))[0] == 204
-    assert (await _counted(scim))["requests"] == 2
+    assert (await _counted(scim))["requests"] == BUDGET["group_delete"]
 
 
 async def test_a_ten_thousand_member_group_is_read_page_by_page(scim: Scim) -> None:
@@ -88,13 +90,13 @@ async def test_a_ten_thousand_member_group_is_read_page_by_page(scim: Scim) -> N
     assert {m["value"] for m in body["members"]} == set(ids)
     stats = await scim.upstream.stats()
     # Never one giant page: WorkflowGen pages hold at most 1000 members.
-    assert stats["requests"] >= 10
+    assert stats["requests"] == BUDGET["group_get_members"] * 10
     # Removing one member of the huge group still costs two round trips, no member read.
     await scim.upstream.reset_stats()
     await scim.patch(
         f"/Groups/{group['id']}", {"op": "remove", "path": f'members[value eq "{ids[0]}"]'}
     )
-    assert (await scim.upstream.stats())["requests"] == 2
+    assert (await scim.upstream.stats())["requests"] == BUDGET["group_patch_members"]
 
 
 async def test_a_group_create_whose_answer_is_lost_converges(scim: Scim) -> None:

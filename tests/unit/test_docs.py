@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+from tests.harness import budget_table_rows
 from wfgen_scim.config import InstanceConfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,3 +39,10 @@ def test_dockerfile_runs_serve_as_non_root_with_a_healthcheck() -> None:
     assert "/healthz" in dockerfile
     assert 'CMD ["serve", "--config", "/etc/wfgen-scim/instance.toml"]' in dockerfile
     assert 'ENTRYPOINT ["wfgen-scim"]' in dockerfile
+
+
+def test_readme_round_trip_table_is_the_budget_file() -> None:
+    readme = (REPO / "README.md").read_text()
+    table = readme.split("### WorkflowGen round trips per SCIM request", 1)[1].split("##", 1)[0]
+    shown = [line for line in table.splitlines() if line.startswith("| `")]
+    assert shown == budget_table_rows()
