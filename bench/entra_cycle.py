@@ -79,7 +79,7 @@ class BenchUser:
 
 
 def entra_user(user: BenchUser) -> dict[str, Any]:
-    """Entra's create body for the default attribute mapping (entra-dialect.md)."""
+    """Entra's create body for the default attribute mapping (docs/entra-dialect.md)."""
     return {
         "schemas": [CORE_USER, ENTERPRISE_USER],
         "externalId": user.external_id,

@@ -162,7 +162,7 @@ class Scim:
 
 
 def new_user(user_name: str, **attributes: Any) -> dict[str, Any]:
-    """A create body shaped like Entra's default mapping (entra-dialect.md)."""
+    """A create body shaped like Entra's default mapping (docs/entra-dialect.md)."""
     return {
         "schemas": [CORE_USER, ENTERPRISE_USER],
         "externalId": attributes.pop("externalId", f"ext-{user_name}"),

@@ -1,4 +1,5 @@
-"""/ServiceProviderConfig, /ResourceTypes, /Schemas: what we store, no nulls (item 16)."""
+"""/ServiceProviderConfig, /ResourceTypes, /Schemas: what we store, no nulls
+(docs/entra-dialect.md, item 16)."""
 
 from typing import Any
 

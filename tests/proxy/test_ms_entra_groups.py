@@ -1,4 +1,5 @@
-"""Entra's group lifecycle through the proxy, in both dialects (entra-dialect.md 5-7, 12)."""
+"""Entra's group lifecycle through the proxy, in both dialects (docs/entra-dialect.md,
+items 5-7 and 12)."""
 
 import asyncio
 from typing import Any

@@ -1,7 +1,7 @@
 """Entra's user lifecycle against the proxy and the emulator, over HTTP, in both dialects.
 
 Bodies are Entra's own (Microsoft Learn tutorial and the aadOptscim062020 page); item
-numbers refer to shared/docs/entra-dialect.md.
+numbers refer to docs/entra-dialect.md.
 """
 
 from typing import Any

@@ -2,14 +2,16 @@
 
 - translators/ are pure: no aiohttp, gql or graphql-core (not even indirectly), nothing
   from proxy/ or graphql/; they share only the plain records (wfgen_scim.records).
-- graphql/ is the only code that knows gql, graphql-core and WorkflowGen; it never looks up
-  at translators/ or proxy/, and knows nothing of SCIM.
+- graphql/ is the only code that knows gql and graphql-core, and WorkflowGen's names live
+  only in its .graphql documents (no Python file names a WorkflowGen field); it never looks
+  up at translators/ or proxy/, and knows nothing of SCIM.
 - proxy/ talks HTTP to Entra; it reaches WorkflowGen only through the graphql package's
   public face (the gateway, records and errors), never its client, documents or mapping.
 - config/ depends on no other layer.
 """
 
 import ast
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -54,8 +56,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 }
 
 
-def _imports(path: Path, layer: str) -> set[str]:
-    module = "wfgen_scim." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+def _imports(path: Path, root: Path = PACKAGE) -> set[str]:
+    module = "wfgen_scim." + ".".join(path.relative_to(root).with_suffix("").parts)
     package = module.rsplit(".", 1)[0] if path.name != "__init__.py" else module
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
@@ -73,14 +75,33 @@ def _imports(path: Path, layer: str) -> set[str]:
     return names
 
 
-def _violations(layer: str) -> list[str]:
+def _violations(layer: str, root: Path = PACKAGE) -> list[str]:
     found = []
-    for path in sorted((PACKAGE / layer).rglob("*.py")):
-        for name in _imports(path, layer):
+    for path in sorted((root / layer).rglob("*.py")):
+        for name in _imports(path, root):
             for banned in FORBIDDEN[layer]:
                 if name == banned or name.startswith(banned + "."):
-                    found.append(f"{path.relative_to(PACKAGE)} imports {name}")
+                    found.append(f"{path.relative_to(root)} imports {name}")
     return found
+
+
+# WorkflowGen's names (fields, arguments, mutations) that differ from the proxy's own: they
+# may appear only in the .graphql documents and in the emulator, never in Python.
+WORKFLOWGEN_NAMES = (
+    "commonName", "systemIdentifier", "jobTitle", "postalAddress", "isActive",
+    "firstName", "lastName", "totalCount", "hasNextPage", "userIds",
+    "directoryId", "createUser", "updateUser", "addUsersToGroup", "deletedUserId",
+)  # fmt: skip
+
+
+def _workflowgen_names_in_python(root: Path = PACKAGE) -> list[str]:
+    offenders = []
+    for path in root.rglob("*.py"):
+        if "emulator" in path.relative_to(root).parts:
+            continue
+        text = path.read_text()
+        offenders += [f"{path.relative_to(root)}: {n}" for n in WORKFLOWGEN_NAMES if n in text]
+    return offenders
 
 
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN))
@@ -88,23 +109,44 @@ def test_layer_imports_only_what_it_may(layer: str) -> None:
     assert _violations(layer) == []
 
 
-def test_the_rule_would_catch_a_violation(tmp_path: Path) -> None:
-    # The check itself must work: relative imports resolve to the module they name.
-    path = PACKAGE / "translators" / "users.py"
-    assert "wfgen_scim.records" in _imports(path, "translators")
-    assert "scim2_models" in _imports(path, "translators")
+def test_workflowgen_names_live_only_in_documents() -> None:
+    assert _workflowgen_names_in_python() == []
 
 
-def test_workflowgen_names_live_only_in_graphql() -> None:
-    # A few WorkflowGen field names that differ from SCIM's: they may appear only under
-    # graphql/ (documents and the mapping module) and in the emulator.
-    names = ("commonName", "systemIdentifier", "jobTitle", "postalAddress", "isActive")
-    offenders = []
-    for layer in ("proxy", "translators", "config"):
-        for path in (PACKAGE / layer).rglob("*.py"):
-            text = path.read_text()
-            offenders += [f"{path.relative_to(PACKAGE)}: {n}" for n in names if n in text]
-    assert offenders == []
+@pytest.fixture
+def planted(tmp_path: Path) -> Path:
+    """A copy of the package in which violations can be planted."""
+    root = tmp_path / "wfgen_scim"
+    shutil.copytree(PACKAGE, root, ignore=shutil.ignore_patterns("__pycache__"))
+    for layer in FORBIDDEN:
+        assert _violations(layer, root) == [], "the copy starts clean"
+    return root
+
+
+@pytest.mark.parametrize(
+    ("layer", "module", "line"),
+    [
+        ("translators", "users.py", "import aiohttp"),
+        ("translators", "filters.py", "from ..graphql import WorkflowGen"),
+        ("translators", "groups.py", "from ..proxy.errors import require"),
+        ("graphql", "users.py", "from ..translators.attributes import USERS"),
+        ("graphql", "scope.py", "from scim2_models import Error"),
+        ("proxy", "users.py", "from ..graphql.client import GraphQLClient"),
+        ("proxy", "groups.py", "from ..graphql import mapping"),
+        ("proxy", "bodies.py", "import gql"),
+        ("config", "settings.py", "from ..proxy import app"),
+    ],
+)
+def test_a_planted_violation_is_caught(planted: Path, layer: str, module: str, line: str) -> None:
+    path = planted / layer / module
+    path.write_text(path.read_text() + f"\n{line}\n")
+    assert _violations(layer, planted) != []
+
+
+def test_a_planted_workflowgen_name_is_caught(planted: Path) -> None:
+    path = planted / "graphql" / "users.py"
+    path.write_text(path.read_text() + '\nFIELD = "jobTitle"\n')
+    assert _workflowgen_names_in_python(planted) == ["graphql/users.py: jobTitle"]
 
 
 def test_translators_load_no_io_library_even_indirectly() -> None:

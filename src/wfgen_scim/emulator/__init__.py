@@ -1,7 +1,7 @@
 """A WorkflowGen emulator: the model GraphQL schema over real HTTP, backed by SQLite.
 
 The proxy and its tests talk to it as they would to WorkflowGen (see
-docs/workflowgen.md, "The model schema"), plus test controls for stats and faults.
+docs/workflowgen-binding.md, "the model schema"), plus test controls for stats and faults.
 """
 
 from .app import build_app

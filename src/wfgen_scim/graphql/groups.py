@@ -56,7 +56,7 @@ class Groups:
         self, query: Query, window: PageWindow, *, with_members: bool
     ) -> Page[GroupRecord]:
         if query.ids is not None:
-            # WorkflowGen filters groups by name, systemIdentifier and member, not by id.
+            # WorkflowGen filters groups by name, external id and member, not by id.
             return await self._find_by_id(query, window, with_members=with_members)
 
         async def fetch(number: int, size: int) -> GroupPage:

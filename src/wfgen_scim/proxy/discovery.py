@@ -1,4 +1,4 @@
-"""/ServiceProviderConfig, /ResourceTypes and /Schemas (Entra item 16)."""
+"""/ServiceProviderConfig, /ResourceTypes and /Schemas (docs/entra-dialect.md, item 16)."""
 
 from aiohttp import web
 from scim2_models import NotFoundException

@@ -1,4 +1,5 @@
-"""Every SCIM response is application/scim+json (Entra item 13), errors included."""
+"""Every SCIM response is application/scim+json, errors included (docs/entra-dialect.md,
+item 13)."""
 
 import json
 from collections.abc import Mapping

@@ -284,7 +284,8 @@ def membership_delta(
 ) -> tuple[list[str], list[str]]:
     """(ids to add, ids to remove) for a PATCH, given which of the ids it names are users
     of the directory (the gateway decides that) and, when the PATCH needs them, the current
-    members. Joining strangers are refused; removing one is a no-op (item 6)."""
+    members. Joining strangers are refused; removing one is a no-op (docs/entra-dialect.md,
+    item 6)."""
     refuse_strangers(patch.joining, users)
     members = tuple(current)
     to_add, to_remove = patch.delta(members)

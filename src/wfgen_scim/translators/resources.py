@@ -31,7 +31,8 @@ def render(
     last_modified: str | None,
     base_url: str,
 ) -> dict[str, Any]:
-    """The SCIM representation: no nulls, references always objects (Entra item 9)."""
+    """The SCIM representation: no nulls, references always objects (docs/entra-dialect.md,
+    item 9)."""
     resource: dict[str, Any] = {"schemas": [table.schema], "id": record_id}
     for row in table.attributes:
         value = _rendered_value(row, profile, references, base_url)
