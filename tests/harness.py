@@ -182,3 +182,40 @@ StartStack = Callable[..., Awaitable[Scim]]
 
 def workflowgen_for(upstream: Upstream, **overrides: Any) -> WorkflowGen:
     return WorkflowGen(upstream_settings(upstream.graphql_url, **overrides))
+
+
+# Groups, the way Entra creates and changes them.
+CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+ADSCIM = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
+
+
+def new_group(name: str, **attributes: Any) -> dict[str, Any]:
+    """Entra's create body (MS Learn tutorial, Create Group)."""
+    return {
+        "schemas": [CORE_GROUP, ADSCIM],
+        "externalId": attributes.pop("externalId", f"ext-{name}"),
+        "displayName": name,
+        "meta": {"resourceType": "Group"},
+        **attributes,
+    }
+
+
+async def create_group(scim: Scim, name: str, **attributes: Any) -> dict[str, Any]:
+    status, body, _ = await scim.post("/Groups", new_group(name, **attributes))
+    assert status == 201, body
+    created: dict[str, Any] = body
+    return created
+
+
+async def users(scim: Scim, count: int, prefix: str = "member") -> list[str]:
+    return [(await scim.create_user(f"{prefix}{i}@contoso.com"))["id"] for i in range(count)]
+
+
+async def member_ids(scim: Scim, group_id: str) -> set[str]:
+    status, body, _ = await scim.get(f"/Groups/{group_id}")
+    assert status == 200
+    return {m["value"] for m in body["members"]}
+
+
+def add(*ids: str, op: str = "Add") -> dict[str, Any]:
+    return {"op": op, "path": "members", "value": [{"$ref": None, "value": i} for i in ids]}

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.harness import BASE, PATCH_OP, TOKEN, Scim, new_user
+from tests.harness import (
+    BASE,
+    PATCH_OP,
+    TOKEN,
+    Scim,
+    create_group,
+    new_user,
+)
 
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 
@@ -291,3 +298,68 @@ async def test_mutated_entra_requests_never_get_a_500(scim: Scim) -> None:
         if status == 201:
             await scim.delete(f"/Users/{created['id']}")
     assert {200, 400} <= statuses
+
+
+async def test_deeply_nested_json_is_400_not_500(scim: Scim) -> None:
+    user = await scim.create_user("deep@contoso.com")
+    for path, body in (
+        ("/Users", b"[" * 200_000 + b"]" * 200_000),
+        (f"/Users/{user['id']}", b'{"Operations": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+    ):
+        response = await scim.client.request(
+            "PATCH" if "/Users/" in path else "POST",
+            BASE + path,
+            data=body,
+            headers={**scim.headers, "Content-Type": "application/scim+json"},
+        )
+        assert response.status == 400, await response.text()
+        assert (await response.json())["scimType"] == "invalidSyntax"
+
+
+async def test_too_long_values_are_400_naming_the_attribute(scim: Scim) -> None:
+    status, body, _ = await scim.post("/Users", new_user("long@contoso.com", title="x" * 5000))
+    assert (status, body["scimType"]) == (400, "invalidValue")
+    assert "title" in body["detail"]
+    status, body, _ = await scim.post("/Groups", {"displayName": "g" * 5000})
+    assert (status, body["scimType"]) == (400, "invalidValue")
+
+
+async def test_validation_errors_read_without_pydantic_internals(scim: Scim) -> None:
+    for body in (new_user("v1@contoso.com", active="maybe"), new_user("v2@contoso.com", title=5)):
+        status, error, _ = await scim.post("/Users", body)
+        assert status == 400
+        assert "pydantic" not in error["detail"]
+        assert "validation error for" not in error["detail"]
+    user = await scim.create_user("v3@contoso.com")
+    status, error, _ = await scim.patch(
+        f"/Users/{user['id']}", {"op": "replace", "path": "active", "value": "perhaps"}
+    )
+    assert status == 400
+    assert "pydantic" not in error["detail"]
+    assert "active" in error["detail"]
+
+
+async def test_too_many_group_patch_operations_is_413_and_nothing_applied(
+    start_stack: Any,
+) -> None:
+    scim = await start_stack(scim={"max_patch_operations": 2})
+    group = await create_group(scim, "Limited")
+    rename = {"op": "replace", "path": "displayName", "value": "Renamed"}
+    status, body, _ = await scim.patch(f"/Groups/{group['id']}", *([rename] * 3))
+    assert_scim_error(status, body, 413)
+    _, shown, _ = await scim.get(f"/Groups/{group['id']}")
+    assert shown["displayName"] == "Limited"
+
+
+async def test_query_parameter_names_are_case_insensitive(scim: Scim) -> None:
+    first = await scim.create_user("case1@contoso.com")
+    await scim.create_user("case2@contoso.com")
+    _, body, _ = await scim.get('/Users?FILTER=userName eq "case1@contoso.com"')
+    assert [u["id"] for u in body["Resources"]] == [first["id"]]
+    _, body, _ = await scim.get("/Users?StartIndex=2&COUNT=1")
+    assert (body["startIndex"], body["itemsPerPage"]) == (2, 1)
+    _, body, _ = await scim.get(f"/Users/{first['id']}?ATTRIBUTES=userName")
+    assert set(body) == {"schemas", "id", "userName"}
+    group = await create_group(scim, "Cased")
+    _, body, _ = await scim.get(f"/Groups/{group['id']}?excludedattributes=members")
+    assert "members" not in body

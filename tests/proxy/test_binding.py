@@ -17,7 +17,7 @@ from pytest_aiohttp import AiohttpClient, AiohttpServer
 from tests.harness import Scim, Upstream, new_user, scim_settings, workflowgen_for
 from wfgen_scim.emulator import EmulatorSettings
 from wfgen_scim.emulator import build_app as build_emulator
-from wfgen_scim.graphql import UpstreamMisconfigured, WorkflowGen
+from wfgen_scim.graphql import PageWindow, Query, UpstreamMisconfigured, WorkflowGen
 from wfgen_scim.graphql.schema_check import check
 from wfgen_scim.proxy.app import build_app
 from wfgen_scim.translators.attributes import VOCABULARY
@@ -174,3 +174,20 @@ async def _stored(upstream: Upstream, user_id: str) -> dict[str, Any]:
     data = await upstream.graphql("query($id: ID) { user(id: $id) { language } }", {"id": user_id})
     user: dict[str, Any] = data["user"]
     return user
+
+
+async def test_a_lookup_never_drops_a_condition_the_document_cannot_express(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    # Even without the start-up check (a gateway given no vocabulary), a filter the Users
+    # document has no variable for fails loudly instead of matching every user.
+    folder = _adapted(tmp_path, "Users", "      email: $email\n", "")
+    text = (folder / "Users.graphql").read_text().replace("  $email: String\n", "")
+    (folder / "Users.graphql").write_text(text)
+    wf = workflowgen_for(upstream, documents_dir=str(folder))
+    await wf.start()
+    try:
+        with pytest.raises(UpstreamMisconfigured, match=r"declares no variable for email"):
+            await wf.users.find(Query(equals={"email": "a@contoso.com"}), PageWindow(1, 10))
+    finally:
+        await wf.close()

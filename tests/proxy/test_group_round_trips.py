@@ -6,8 +6,7 @@ from typing import Any
 import pytest
 from pytest_aiohttp import AiohttpServer
 
-from tests.harness import BUDGET, Scim, Upstream
-from tests.proxy.test_ms_entra_groups import add, create_group, new_group
+from tests.harness import BUDGET, Scim, Upstream, add, create_group, new_group
 from wfgen_scim.emulator import EmulatorSettings
 from wfgen_scim.emulator import build_app as build_emulator
 
@@ -68,6 +67,21 @@ async def test_group_round_trips(scim: Scim) -> None:
     stats = await _counted(scim)
     assert stats["requests"] == BUDGET["group_patch_members"]
     assert stats["operations"] == {"group": 1, "users": 1, "removeUsersFromGroup": 1}
+
+    # Removing an id that is no user of ours is a no-op, not a failed mutation to retry.
+    assert (await scim.patch(f"/Groups/{group['id']}", add(ids[0])))[0] == 204
+    await _counted(scim)
+    other = await scim.upstream.add_directory("HR")
+    foreign = await scim.upstream.graphql(
+        "mutation ($i: CreateUserInput!) { createUser(input: $i) { user { id } } }",
+        {"i": {"directoryId": other, "userName": "foreign@contoso.com"}},
+    )
+    await _counted(scim)
+    foreign_id = foreign["createUser"]["user"]["id"]
+    stranger = {"op": "Remove", "path": "members", "value": [{"value": foreign_id}]}
+    mixed = {"op": "Remove", "path": "members", "value": [{"value": ids[0]}]}
+    assert (await scim.patch(f"/Groups/{group['id']}", stranger, mixed))[0] == 204
+    assert (await _counted(scim))["requests"] == BUDGET["group_patch_members"]
 
     await scim.get(f"/Groups/{group['id']}?excludedAttributes=members")
     assert (await _counted(scim))["requests"] == BUDGET["group_get"]

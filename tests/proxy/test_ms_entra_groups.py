@@ -6,42 +6,15 @@ from typing import Any
 
 import pytest
 
-from tests.harness import Scim
-
-CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
-ADSCIM = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
-
-
-def new_group(name: str, **attributes: Any) -> dict[str, Any]:
-    """Entra's create body (MS Learn tutorial, Create Group)."""
-    return {
-        "schemas": [CORE_GROUP, ADSCIM],
-        "externalId": attributes.pop("externalId", f"ext-{name}"),
-        "displayName": name,
-        "meta": {"resourceType": "Group"},
-        **attributes,
-    }
-
-
-async def create_group(scim: Scim, name: str, **attributes: Any) -> dict[str, Any]:
-    status, body, _ = await scim.post("/Groups", new_group(name, **attributes))
-    assert status == 201, body
-    created: dict[str, Any] = body
-    return created
-
-
-async def users(scim: Scim, count: int, prefix: str = "member") -> list[str]:
-    return [(await scim.create_user(f"{prefix}{i}@contoso.com"))["id"] for i in range(count)]
-
-
-async def member_ids(scim: Scim, group_id: str) -> set[str]:
-    status, body, _ = await scim.get(f"/Groups/{group_id}")
-    assert status == 200
-    return {m["value"] for m in body["members"]}
-
-
-def add(*ids: str, op: str = "Add") -> dict[str, Any]:
-    return {"op": op, "path": "members", "value": [{"$ref": None, "value": i} for i in ids]}
+from tests.harness import (
+    Scim,
+    add,
+    create_group,
+    member_ids,
+    new_group,
+    users,
+)
+from wfgen_scim.proxy.state import WORKFLOWGEN
 
 
 async def test_test_connection_group_probe_is_an_empty_list(scim: Scim) -> None:
@@ -299,3 +272,47 @@ async def test_group_pagination(scim: Scim) -> None:
         assert body["totalResults"] == 7
         seen += [g["id"] for g in body["Resources"]]
     assert seen == created
+
+
+async def test_group_pages_with_members_are_capped(scim: Scim) -> None:
+    for i in range(55):
+        await create_group(scim, f"Cap{i:02d}")
+    _, body, _ = await scim.get("/Groups?count=100")
+    assert body["totalResults"] == 55
+    assert body["itemsPerPage"] == 50
+    _, body, _ = await scim.get("/Groups?count=100&excludedAttributes=members")
+    assert body["itemsPerPage"] == 55
+
+
+async def test_a_member_deleted_between_check_and_change_does_not_block_the_others(
+    scim: Scim,
+) -> None:
+    keep = await scim.create_user("stays@contoso.com")
+    leaving = await scim.create_user("leaves@contoso.com")
+    group = await create_group(scim, "Racing")
+    await scim.upstream.set_flags(leaving["id"], hasHistory=True)
+    assert (await scim.delete(f"/Users/{leaving['id']}"))[0] == 204  # archived
+    assert scim.client.app is not None
+    wf = scim.client.app[WORKFLOWGEN]
+    # What the PATCH handler does after its check, had the user vanished in between:
+    await wf.groups.add_members(group["id"], [keep["id"], leaving["id"]])
+    _, body, _ = await scim.get(f"/Groups/{group['id']}")
+    assert [m["value"] for m in body["members"]] == [keep["id"]]
+    await wf.groups.remove_members(group["id"], [leaving["id"], keep["id"]])
+    _, body, _ = await scim.get(f"/Groups/{group['id']}")
+    assert body["members"] == []
+
+
+async def test_a_create_whose_member_add_fails_leaves_no_group_behind(scim: Scim) -> None:
+    member = await scim.create_user("undo.member@contoso.com")
+    # Every attempt (the proxy retries the idempotent add) fails: the create is undone.
+    await scim.upstream.knobs(fail_operations={"AddUsersToGroup": 3})
+    body = new_group("Undone", members=[{"value": member["id"]}])
+    status, error, headers = await scim.post("/Groups", body)
+    assert (status, "Retry-After" in headers) == (503, True), error
+    _, found, _ = await scim.get('/Groups?filter=displayName eq "Undone"')
+    assert found["totalResults"] == 0
+    # Entra's retry in the next cycle then creates it whole.
+    status, created, _ = await scim.post("/Groups", body)
+    assert status == 201, created
+    assert await member_ids(scim, created["id"]) == {member["id"]}

@@ -8,7 +8,16 @@ from typing import Any
 
 import pytest
 
-from tests.harness import PATCH_OP, Scim, new_user
+from tests.harness import (
+    PATCH_OP,
+    Scim,
+    create_group,
+    new_user,
+)
+from wfgen_scim.graphql import (
+    UpstreamNotFound,
+)
+from wfgen_scim.proxy.state import WORKFLOWGEN
 from wfgen_scim.translators.attributes import ENTERPRISE_USER
 
 MANAGER_URN = f"{ENTERPRISE_USER}:manager"
@@ -400,3 +409,104 @@ async def test_patch_response_is_the_full_resource_with_patch_schema_only(scim: 
     assert body["id"] == user["id"]
     assert body["title"] == "X"
     assert body["userName"]
+
+
+@pytest.mark.parametrize("resource", ["Users", "Groups"])
+async def test_a_start_index_beyond_any_page_is_an_empty_page(scim: Scim, resource: str) -> None:
+    await scim.create_user("one@contoso.com")
+    await create_group(scim, "One")
+    status, body, _ = await scim.get(f"/{resource}?startIndex=99999999999&count=10")
+    assert status == 200
+    assert (body["totalResults"], body["Resources"]) == (1, [])
+
+
+async def test_a_user_name_taken_in_another_directory_says_where(scim: Scim) -> None:
+    other = await scim.upstream.add_directory("LEGACY")
+    await scim.upstream.graphql(
+        "mutation ($i: CreateUserInput!) { createUser(input: $i) { user { id } } }",
+        {"i": {"directoryId": other, "userName": "ceo@contoso.com"}},
+    )
+    status, body, _ = await scim.post("/Users", new_user("CEO@contoso.com"))
+    assert (status, body["scimType"]) == (409, "uniqueness")
+    assert "LEGACY" in body["detail"]
+
+
+async def test_a_manager_outside_the_directory_is_not_shown(scim: Scim) -> None:
+    other = await scim.upstream.add_directory("ELSEWHERE")
+    data = await scim.upstream.graphql(
+        "mutation ($i: CreateUserInput!) { createUser(input: $i) { user { id } } }",
+        {"i": {"directoryId": other, "userName": "foreign.boss@contoso.com"}},
+    )
+    foreign = data["createUser"]["user"]["id"]
+    user = await scim.create_user("local@contoso.com")
+    await scim.upstream.graphql(
+        "mutation ($i: UpdateUserInput!) { updateUser(input: $i) { user { id } } }",
+        {"i": {"id": user["id"], "manager": foreign}},
+    )
+    _, body, _ = await scim.get(f"/Users/{user['id']}")
+    assert "manager" not in body.get(ENTERPRISE_USER, {})
+    assert foreign not in str(body)
+
+
+async def _update_upstream(scim: Scim, user_id: str, **fields: Any) -> None:
+    await scim.upstream.graphql(
+        "mutation ($i: UpdateUserInput!) { updateUser(input: $i) { user { id } } }",
+        {"i": {"id": user_id, **fields}},
+    )
+
+
+async def test_a_too_long_stored_value_does_not_block_disabling_the_user(scim: Scim) -> None:
+    user = await scim.create_user("leaver@contoso.com")
+    await _update_upstream(scim, user["id"], jobTitle="t" * 1500)
+    status, body, _ = await scim.patch(
+        f"/Users/{user['id']}", {"op": "Replace", "path": "active", "value": "False"}
+    )
+    assert (status, body["active"]) == (200, False)
+
+
+async def test_a_hidden_manager_can_still_be_cleared(scim: Scim) -> None:
+    boss = await scim.create_user("gone.boss@contoso.com")
+    user = await scim.create_user("report@contoso.com")
+    await scim.patch(f"/Users/{user['id']}", {"op": "Add", "path": "manager", "value": boss["id"]})
+    await scim.upstream.set_flags(boss["id"], hasHistory=True)
+    assert (await scim.delete(f"/Users/{boss['id']}"))[0] == 204  # archived, now hidden
+    _, shown, _ = await scim.get(f"/Users/{user['id']}")
+    assert "manager" not in shown.get(ENTERPRISE_USER, {})
+
+    # An unrelated change leaves WorkflowGen's manager alone...
+    await scim.patch(f"/Users/{user['id']}", {"op": "Replace", "path": "title", "value": "X"})
+    query = "query ($id: ID) { user(id: $id) { manager { id } } }"
+    assert (await scim.upstream.graphql(query, {"id": user["id"]}))["user"]["manager"] is not None
+    # ...and Entra removing the manager really removes it.
+    status, _, _ = await scim.patch(f"/Users/{user['id']}", {"op": "Remove", "path": "manager"})
+    assert status == 200
+    assert (await scim.upstream.graphql(query, {"id": user["id"]}))["user"]["manager"] is None
+
+
+async def test_updating_a_user_archived_meanwhile_is_404(scim: Scim) -> None:
+    user = await scim.create_user("racer@contoso.com")
+    await scim.upstream.set_flags(user["id"], hasHistory=True)
+    await scim.delete(f"/Users/{user['id']}")
+    assert scim.client.app is not None
+    with pytest.raises(UpstreamNotFound):
+        await scim.client.app[WORKFLOWGEN].users.update(user["id"], {"title": "late"})
+
+
+async def test_a_manager_inside_an_operation_on_the_extension_is_set(scim: Scim) -> None:
+    boss = await scim.create_user("ext.boss@contoso.com")
+    user = await scim.create_user("ext.report@contoso.com")
+    extension = {"employeeNumber": "9", "manager": {"value": boss["id"]}}
+    status, body, _ = await scim.patch(
+        f"/Users/{user['id']}", {"op": "add", "path": ENTERPRISE_USER, "value": extension}
+    )
+    assert status == 200, body
+    assert body[ENTERPRISE_USER]["employeeNumber"] == "9"
+    assert body[ENTERPRISE_USER]["manager"]["value"] == boss["id"]
+    # An unknown manager in the same shape is refused, and nothing of it is applied.
+    extension = {"employeeNumber": "10", "manager": {"value": "no-such-user"}}
+    status, body, _ = await scim.patch(
+        f"/Users/{user['id']}", {"op": "add", "path": ENTERPRISE_USER, "value": extension}
+    )
+    assert (status, body["scimType"]) == (400, "invalidValue")
+    _, shown, _ = await scim.get(f"/Users/{user['id']}")
+    assert shown[ENTERPRISE_USER]["employeeNumber"] == "9"

@@ -1,8 +1,23 @@
 """WorkflowGen failing under the proxy: retries that never duplicate, fast 503s."""
 
+import asyncio
 import time
 
-from tests.harness import Scim, StartStack, new_user
+import pytest
+from aiohttp import web
+from pytest_aiohttp import AiohttpServer
+
+from tests.harness import (
+    Scim,
+    StartStack,
+    Upstream,
+    new_user,
+    upstream_settings,
+)
+from wfgen_scim.graphql import (
+    UpstreamMisconfigured,
+    WorkflowGen,
+)
 
 
 async def _users_named(scim: Scim, user_name: str) -> int:
@@ -97,3 +112,31 @@ async def test_workflowgen_dying_under_a_running_proxy_answers_503(scim: Scim) -
     status, body, headers = await scim.get("/Users")
     assert (status, body["status"]) == (503, "503")
     assert "Retry-After" in headers
+
+
+async def test_one_deadline_per_request(start_stack: StartStack) -> None:
+    scim = await start_stack(
+        scim={"request_timeout_seconds": 0.5}, timeout_seconds=2.0, retry_budget_seconds=5.0
+    )
+    await scim.upstream.knobs(latency_ms=1500)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    status, body, headers = await scim.get("/Users")
+    assert (status, body["status"]) == (503, "503")
+    assert "Retry-After" in headers
+    assert loop.time() - started < 1.5
+    await scim.upstream.knobs(latency_ms=0)
+
+
+async def test_an_html_answer_is_a_configuration_problem_not_an_outage(
+    aiohttp_server: AiohttpServer, upstream: Upstream
+) -> None:
+    async def login_page(request: web.Request) -> web.Response:
+        return web.Response(text="<html>Sign in</html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/wfgen/graphql", login_page)
+    server = await aiohttp_server(app)
+    wf = WorkflowGen(upstream_settings(str(server.make_url("/wfgen/graphql"))))
+    with pytest.raises(UpstreamMisconfigured, match="did not answer with GraphQL"):
+        await wf.start()

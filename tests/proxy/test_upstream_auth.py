@@ -1,18 +1,31 @@
 """Each way the proxy can authenticate to WorkflowGen, against the emulator."""
 
+import subprocess
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web
 from pydantic import HttpUrl, SecretStr
+from pytest_aiohttp import AiohttpServer
 
-from tests.harness import StartStack, Upstream, new_user, workflowgen_for
+from tests.harness import (
+    StartStack,
+    Upstream,
+    new_user,
+    workflowgen_for,
+)
 from wfgen_scim.config import UpstreamAuthMode
 from wfgen_scim.emulator.settings import (
     DEFAULT_BEARER_TOKEN,
     DEFAULT_OAUTH_CLIENT_ID,
     DEFAULT_OAUTH_CLIENT_SECRET,
 )
-from wfgen_scim.graphql import UpstreamMisconfigured, UpstreamUnavailable
+from wfgen_scim.graphql import (
+    UpstreamMisconfigured,
+    UpstreamUnavailable,
+)
 from wfgen_scim.proxy.state import WORKFLOWGEN
 
 
@@ -102,3 +115,51 @@ async def test_impersonation_header(start_stack: StartStack, upstream: Upstream)
 async def _directory(upstream: Upstream) -> str:
     data = await upstream.graphql('{ directory(name: "WORKFLOWGEN") { id } }')
     return str(data["directory"]["id"])
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+async def test_the_identity_provider_is_verified_even_when_workflowgen_is_not(
+    tmp_path: Path, aiohttp_server: AiohttpServer, upstream: Upstream
+) -> None:
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    received: list[str] = []
+
+    async def token(request: web.Request) -> web.Response:
+        received.append(await request.text())
+        return web.json_response({"access_token": "stolen", "expires_in": 3600})
+
+    app = web.Application()
+    app.router.add_post("/token", token)
+    server = await aiohttp_server(app, ssl=context)
+    settings: dict[str, Any] = {
+        "auth": UpstreamAuthMode.client_credentials,
+        "token_endpoint": HttpUrl(f"https://127.0.0.1:{server.port}/token"),
+        "client_id": "c",
+        "client_secret": SecretStr("TOP-SECRET"),
+        "verify_tls": False,
+        "retry_budget_seconds": 0.5,
+    }
+    wf = workflowgen_for(upstream, **settings)
+    with pytest.raises(UpstreamUnavailable):
+        await wf.start()
+    assert received == []  # the secret never reached an unverified endpoint
+    # With the CA trusted through ca_file, the same endpoint is accepted.
+    wf = workflowgen_for(upstream, **{**settings, "ca_file": str(cert)})
+    with pytest.raises(UpstreamMisconfigured):  # the emulator refuses the fake token
+        await wf.start()
+    # The first token, then one renewal after WorkflowGen refused it; no more.
+    assert len(received) == 2

@@ -33,6 +33,11 @@ class Knobs(BaseModel):
     commit_then_fail_next: int = Field(
         default=0, ge=0, description="The next N mutation requests lose their answer."
     )
+    fail_operations: dict[str, int] = Field(
+        default_factory=dict,
+        description="Operation name -> the next N requests of that operation answer 503 "
+        "without running (a fault aimed at one step of a multi-step change).",
+    )
     random_seed: int | None = Field(default=None, description="Setting it reseeds the rates.")
 
 
@@ -65,6 +70,15 @@ class FaultInjector:
     def take_drop(self) -> bool:
         """Whether this request's connection is closed without being executed."""
         return self._take("drop_next", self.knobs.drop_rate)
+
+    def take_operation_failure(self, operation_name: str | None) -> bool:
+        """Whether this request, by its operation name, is answered 503 without running."""
+        remaining = self.knobs.fail_operations.get(operation_name or "", 0)
+        if remaining <= 0:
+            return False
+        left = {**self.knobs.fail_operations, operation_name or "": remaining - 1}
+        self.knobs = self.knobs.model_copy(update={"fail_operations": left})
+        return True
 
     def take_lost_answer(self) -> bool:
         """Whether this executed mutation request's answer is lost."""

@@ -55,6 +55,8 @@ async def handle_graphql(request: web.Request) -> web.StreamResponse:
         graphql_request = await _read_graphql_request(request)
     except MalformedRequest as malformed:
         return web.json_response(_bad_request_body(str(malformed)), status=400)
+    if state.faults.take_operation_failure(graphql_request.operation_name):
+        return web.Response(status=503, text="Service Unavailable (emulated failure)")
     prepared = state.graphql.prepare(graphql_request.query)
     if prepared.document is None:
         return web.json_response(errors_body(prepared.errors))
