@@ -139,7 +139,7 @@ def _found_ids(body: Any) -> list[str]:
     if "Resources" in body:
         return [r["id"] for r in body["Resources"]]
     if "data" in body:
-        return [u["id"] for u in body["data"]["users"]["items"]]
+        return [u["id"] for u in body["data"]["page"]["items"]]
     return [body["id"]] if "id" in body else []
 
 

@@ -8,7 +8,7 @@ no filter parsing, no gql, no pydantic, no retries, no SCIM rendering and no acc
 returns WorkflowGen's JSON as it came. proxy/passthrough therefore isolates what translation
 costs, and passthrough/raw what one more HTTP hop costs.
 
-The request bodies below mirror what WorkflowGen.find_users / get_users send (checked by
+The request bodies below mirror what the gateway (wf.users.find / get) sends (checked by
 recording the proxy's upstream traffic): page 1 of 100 for a filter, page 1 of 1 for an id.
 """
 

@@ -363,3 +363,74 @@ async def test_query_parameter_names_are_case_insensitive(scim: Scim) -> None:
     group = await create_group(scim, "Cased")
     _, body, _ = await scim.get(f"/Groups/{group['id']}?excludedattributes=members")
     assert "members" not in body
+
+
+async def test_an_email_of_another_type_is_kept_by_the_documented_rule(scim: Scim) -> None:
+    # WorkflowGen keeps one e-mail: the work one, else the primary one, else the first.
+    body = new_user("home.mail@contoso.com", emails=[{"type": "home", "value": "h@contoso.com"}])
+    status, created, _ = await scim.post("/Users", body)
+    assert status == 201, created
+    assert [e["value"] for e in created["emails"]] == ["h@contoso.com"]
+    entries = [
+        {"type": "other", "value": "o@contoso.com"},
+        {"type": "home", "value": "p@contoso.com", "primary": True},
+    ]
+    status, created, _ = await scim.post("/Users", new_user("primary@contoso.com", emails=entries))
+    assert [e["value"] for e in created["emails"]] == ["p@contoso.com"]
+    # The work one wins whenever there is one.
+    entries = [*entries, {"type": "work", "value": "w@contoso.com"}]
+    status, created, _ = await scim.post("/Users", new_user("work@contoso.com", emails=entries))
+    assert [e["value"] for e in created["emails"]] == ["w@contoso.com"]
+
+
+@pytest.mark.parametrize(
+    ("attribute", "entries", "named"),
+    [
+        ("phoneNumbers", [{"type": "home", "value": "+1 555"}], "work, mobile, fax"),
+        ("addresses", [{"type": "home", "formatted": "1 Main St"}], "work, other"),
+    ],
+)
+async def test_a_typed_value_that_cannot_be_stored_is_refused_not_dropped(
+    scim: Scim, attribute: str, entries: list[dict[str, Any]], named: str
+) -> None:
+    status, body, _ = await scim.post(
+        "/Users", new_user("typed@contoso.com", **{attribute: entries})
+    )
+    assert_scim_error(status, body, 400, "invalidValue")
+    assert named in body["detail"]
+    user = await scim.create_user("typed.patch@contoso.com")
+    status, body, _ = await scim.patch(
+        f"/Users/{user['id']}", {"op": "add", "path": attribute, "value": entries[-1:]}
+    )
+    assert_scim_error(status, body, 400, "invalidValue")
+
+
+@pytest.mark.parametrize(
+    "user_name",
+    [" lead@contoso.com", "trail@contoso.com ", "a\u202eb@contoso.com", "nul\x00@contoso.com",
+     "zero\u200bwidth@contoso.com", "tab\t@contoso.com"],
+)  # fmt: skip
+async def test_user_names_that_would_look_like_another_are_refused(
+    scim: Scim, user_name: str
+) -> None:
+    status, body, _ = await scim.post("/Users", new_user(user_name))
+    assert_scim_error(status, body, 400, "invalidValue")
+    user = await scim.create_user("plain.name@contoso.com")
+    status, body, _ = await scim.patch(
+        f"/Users/{user['id']}", {"op": "replace", "path": "userName", "value": user_name}
+    )
+    assert_scim_error(status, body, 400, "invalidValue")
+
+
+@pytest.mark.parametrize("value", [{}, "", None])
+async def test_emptying_active_is_refused_not_ignored(scim: Scim, value: Any) -> None:
+    user = await scim.create_user("keep.active@contoso.com")
+    for operation in (
+        {"op": "Replace", "path": "active", "value": value},
+        {"op": "Replace", "value": {"active": value}},
+        {"op": "Remove", "path": "active"},
+    ):
+        status, body, _ = await scim.patch(f"/Users/{user['id']}", operation)
+        assert_scim_error(status, body, 400)
+    _, shown, _ = await scim.get(f"/Users/{user['id']}")
+    assert shown["active"] is True

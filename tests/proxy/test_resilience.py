@@ -11,6 +11,8 @@ from tests.harness import (
     Scim,
     StartStack,
     Upstream,
+    member_ids,
+    new_group,
     new_user,
     upstream_settings,
 )
@@ -57,17 +59,48 @@ async def test_a_create_refused_with_503_is_sent_again_once_proven_absent(scim: 
     assert await _users_named(scim, "again@contoso.com") == 1
 
 
-async def test_entra_retrying_a_create_after_a_lost_answer_gets_409_not_a_duplicate(
+async def test_entra_retrying_a_create_that_committed_behind_a_503_converges(
     scim: Scim,
 ) -> None:
-    # If even the settling fails, Entra sees a 503 and retries in a later cycle.
-    await scim.upstream.knobs(commit_then_fail_next=1, drop_next=0)
-    await scim.upstream.knobs(commit_then_fail_next=1)
-    first, _, _ = await scim.post("/Users", new_user("twice@contoso.com"))
-    assert first == 201
-    second, body, _ = await scim.post("/Users", new_user("twice@contoso.com"))
-    assert (second, body["scimType"]) == (409, "uniqueness")
+    # The create commits, its answer is lost, and the lookup that would settle it fails
+    # too: Entra gets a 503. Its retry must find its own user, not a 409 every cycle.
+    await scim.upstream.knobs(commit_then_fail_next=1, fail_operations={"Users": 3})
+    first, body, headers = await scim.post("/Users", new_user("twice@contoso.com"))
+    assert (first, "Retry-After" in headers) == (503, True), body
     assert await _users_named(scim, "twice@contoso.com") == 1
+    retried = new_user("twice@contoso.com", title="Changed since")
+    second, body, headers = await scim.post("/Users", retried)
+    assert second == 201, body
+    assert body["title"] == "Changed since"  # it ends as the body describes it
+    assert headers["Location"].endswith(body["id"])
+    assert await _users_named(scim, "twice@contoso.com") == 1
+
+
+async def test_a_create_of_a_name_held_by_another_entra_object_is_still_409(
+    scim: Scim,
+) -> None:
+    await scim.create_user("held@contoso.com", externalId="object-1")
+    status, body, _ = await scim.post("/Users", new_user("HELD@contoso.com", externalId="object-2"))
+    assert (status, body["scimType"]) == (409, "uniqueness")
+    status, body, _ = await scim.post("/Users", new_user("held@contoso.com", externalId=None))
+    assert (status, body["scimType"]) == (409, "uniqueness")
+
+
+async def test_a_group_whose_member_add_and_undo_both_failed_converges_on_retry(
+    scim: Scim,
+) -> None:
+    member = await scim.create_user("m.lost@contoso.com")
+    body = new_group("Half made", members=[{"value": member["id"]}])
+    await scim.upstream.knobs(fail_operations={"AddUsersToGroup": 3, "DeleteGroup": 3})
+    status, error, _ = await scim.post("/Groups", body)
+    assert status == 503, error
+    _, found, _ = await scim.get('/Groups?filter=displayName eq "Half made"')
+    assert found["totalResults"] == 1  # the memberless group stayed
+    status, created, _ = await scim.post("/Groups", body)
+    assert status == 201, created
+    assert created["id"] == found["Resources"][0]["id"]
+    assert [m["value"] for m in created["members"]] == [member["id"]]
+    assert await member_ids(scim, created["id"]) == {member["id"]}
 
 
 async def test_updates_and_deletes_whose_answers_are_lost_are_safely_resent(scim: Scim) -> None:

@@ -39,13 +39,13 @@ def _holder(*answers: Holder[str] | None) -> Callable[[], Awaitable[Holder[str] 
 
 async def test_a_lost_answer_nobody_holds_is_sent_again() -> None:
     send, calls = _scripted(UpstreamOutcomeUnknown("lost"), "created")
-    assert await create_converging(send, _holder(None), taken="t") == "created"
+    assert (await create_converging(send, _holder(None), taken="t")).record == "created"
     assert calls == [2]
 
 
 async def test_a_lost_answer_that_created_ours_is_not_sent_again() -> None:
     send, calls = _scripted(UpstreamOutcomeUnknown("lost"))
-    assert await create_converging(send, _holder(OURS), taken="t") == "ours"
+    assert (await create_converging(send, _holder(OURS), taken="t")).record == "ours"
     assert calls == [1]
 
 
@@ -59,7 +59,7 @@ async def test_our_late_first_create_beating_the_resend_is_ours() -> None:
     # The first answer was lost, the name looked free, the re-send is refused as a
     # conflict: the first create landed late, and it is ours.
     send, calls = _scripted(UpstreamOutcomeUnknown("lost"), UpstreamConflict("dup"))
-    assert await create_converging(send, _holder(None, OURS), taken="t") == "ours"
+    assert (await create_converging(send, _holder(None, OURS), taken="t")).record == "ours"
     assert calls == [2]
 
 
@@ -76,3 +76,14 @@ async def test_two_lost_answers_leave_the_outcome_unknown() -> None:
     with pytest.raises(UpstreamOutcomeUnknown):
         await create_converging(send, _holder(None, None), taken="t")
     assert calls == [2]
+
+
+async def test_entra_creating_its_own_object_again_converges_on_it() -> None:
+    # Same directory, same non-empty externalId: Entra's object is already here (its
+    # earlier create committed behind a 503, or it was linked before the first cycle).
+    same = Holder(
+        record="existing", is_our_create=True, conflict_detail="x", same_entra_object=True
+    )
+    send, calls = _scripted(UpstreamConflict("dup"))
+    result = await create_converging(send, _holder(same), taken="t")
+    assert (result.record, result.existed, calls) == ("existing", True, [1])

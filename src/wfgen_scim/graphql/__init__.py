@@ -15,6 +15,7 @@ from ..records import (
     UserRecord,
     Vocabulary,
 )
+from .converge import Converged
 from .errors import (
     UpstreamBadInput,
     UpstreamConflict,
@@ -30,6 +31,7 @@ from .errors import (
 from .workflowgen import WorkflowGen
 
 __all__ = [
+    "Converged",
     "GroupRecord",
     "MemberCheck",
     "Page",

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..records import GroupRecord, MemberCheck, Page, PageWindow, Profile, Query, Ref
-from .converge import Holder, create_converging
+from .converge import Converged, Holder, create_converging
 from .errors import UpstreamBadInput, UpstreamNotFound
 from .paging import MAX_PAGE_SIZE, fetch_window
 from .results import (
@@ -121,7 +121,7 @@ class Groups:
 
     # Writes ------------------------------------------------------------------------------
 
-    async def create(self, profile: Profile) -> GroupRecord:
+    async def create(self, profile: Profile) -> Converged[GroupRecord]:
         """Create a group; a create whose answer was lost converges (converge.py): group
         names are unique in a directory."""
         variables = {"directory_id": self._scope.directory_id, **profile}
@@ -137,11 +137,13 @@ class Groups:
             found = await self._by_name(name)
             if found is None:
                 return None
+            same_source = found.profile.get("external_id") == profile.get("external_id")
             return Holder(
                 record=found,
-                is_our_create=found.profile.get("external_id") == profile.get("external_id"),
+                is_our_create=same_source,
                 conflict_detail=f"a group named {found.profile.get('display_name')!r} "
                 "already exists in this directory",
+                same_entra_object=same_source and bool(profile.get("external_id")),
             )
 
         return await create_converging(send, holder, taken="the group name is already taken")
@@ -162,13 +164,16 @@ class Groups:
         except UpstreamNotFound:
             log.info("group was already gone when deleted")
 
-    async def add_members(self, group_id: str, user_ids: Sequence[str]) -> None:
-        await self._change_members("AddUsersToGroup", group_id, user_ids)
+    async def add_members(self, group_id: str, user_ids: Sequence[str]) -> list[str]:
+        """Add members; returns the ids added (a user deleted meanwhile is left out)."""
+        return await self._change_members("AddUsersToGroup", group_id, user_ids)
 
-    async def remove_members(self, group_id: str, user_ids: Sequence[str]) -> None:
-        await self._change_members("RemoveUsersFromGroup", group_id, user_ids)
+    async def remove_members(self, group_id: str, user_ids: Sequence[str]) -> list[str]:
+        return await self._change_members("RemoveUsersFromGroup", group_id, user_ids)
 
-    async def _change_members(self, operation: str, group_id: str, user_ids: Sequence[str]) -> None:
+    async def _change_members(
+        self, operation: str, group_id: str, user_ids: Sequence[str]
+    ) -> list[str]:
         """One membership delta. Idempotent in WorkflowGen, so safe to re-send.
 
         The ids were checked just before; if WorkflowGen now refuses one, a user was deleted
@@ -176,9 +181,10 @@ class Groups:
         go through rather than failing the whole request.
         """
         if not user_ids:
-            return
+            return []
         try:
             await self._send_members(operation, group_id, user_ids)
+            return list(user_ids)
         except UpstreamBadInput:
             still = (await self.check_members(None, user_ids)).users
             remaining = [i for i in user_ids if i in still]
@@ -189,6 +195,7 @@ class Groups:
             )
             if remaining:
                 await self._send_members(operation, group_id, remaining)
+            return remaining
 
     async def _send_members(self, operation: str, group_id: str, user_ids: Sequence[str]) -> None:
         await self._scope.run(

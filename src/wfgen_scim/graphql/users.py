@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..records import Page, PageWindow, Profile, Query, Ref, UserRecord
-from .converge import Holder, create_converging
+from .converge import Converged, Holder, create_converging
 from .errors import UpstreamBadInput, UpstreamNotFound
 from .paging import MAX_PAGE_SIZE, fetch_window
 from .results import Acknowledged, UserMutationResult, UserPage, UsersResult, UserWire
@@ -67,7 +67,7 @@ class Users:
                     found[wire.id] = self.record(wire)
         return found
 
-    async def create(self, profile: Profile) -> UserRecord:
+    async def create(self, profile: Profile) -> Converged[UserRecord]:
         """Create a user; a create whose answer was lost converges (converge.py)."""
         variables = {"directory_id": self._scope.directory_id, **profile}
         user_name = str(profile["user_name"])
@@ -88,11 +88,12 @@ class Users:
                 else f"WorkflowGen directory {_directory_name(wire)!r}, outside the one Entra "
                 "provisions: rename, move or delete that user in WorkflowGen"
             )
+            same_source = ours and record.profile.get("external_id") == profile.get("external_id")
             return Holder(
                 record=record,
-                is_our_create=ours
-                and record.profile.get("external_id") == profile.get("external_id"),
+                is_our_create=same_source,
                 conflict_detail=f"userName {user_name!r} is already taken in {where}",
+                same_entra_object=same_source and bool(profile.get("external_id")),
             )
 
         return await create_converging(send, holder, taken="userName is already taken")

@@ -60,18 +60,33 @@ async def create_group(request: web.Request) -> web.Response:
         members = members_of(
             body.member_ids, (await wf.groups.check_members(None, body.member_ids)).users
         )
-    record = await wf.groups.create(body.profile)
-    if members:
-        await _add_or_undo(wf, record, [m.id for m in members])
-    resource = to_scim_group(replace(record, members=members), base_url(request))
+    result = await wf.groups.create(body.profile)
+    record = result.record
+    wanted = [m.id for m in members]
+    if result.existed:
+        # Entra's own group (same externalId) was already here, perhaps without its
+        # members (a create whose member add failed): converge on it, as the body says.
+        changes = changed_fields(record.profile, body.profile)
+        if changes:
+            record = await wf.groups.update(record.id, changes)
+        current = {m.id for m in await wf.groups.members(record.id)}
+        held = set(await wf.groups.add_members(record.id, [i for i in wanted if i not in current]))
+        await wf.groups.remove_members(record.id, sorted(current - set(wanted)))
+        held |= current
+    else:
+        held = set(await _add_or_undo(wf, record, wanted)) if wanted else set()
+    # Only the members the group really has: one deleted since the check is not listed.
+    shown = tuple(m for m in members if m.id in held)
+    resource = to_scim_group(replace(record, members=shown), base_url(request))
     return created(resource, projection(request), GROUP_MODELS)
 
 
-async def _add_or_undo(wf: WorkflowGen, record: GroupRecord, member_ids: list[str]) -> None:
+async def _add_or_undo(wf: WorkflowGen, record: GroupRecord, member_ids: list[str]) -> list[str]:
     # The members were checked a moment ago, so this rarely fails; if it does, the group
-    # goes too, so that a failed POST leaves nothing behind for Entra to trip over.
+    # goes too, so that a failed POST leaves nothing behind for Entra to trip over (and
+    # if even that fails, Entra's retry converges on the group: see converge.py).
     try:
-        await wf.groups.add_members(record.id, member_ids)
+        return await wf.groups.add_members(record.id, member_ids)
     except UpstreamError:
         await wf.groups.delete(record.id)
         raise

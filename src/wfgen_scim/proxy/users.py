@@ -63,11 +63,20 @@ async def list_users(request: web.Request) -> web.Response:
 
 async def create_user(request: web.Request) -> web.Response:
     wf = workflowgen(request)
-    profile = profile_for_create(await read_json(request))
+    body = await read_json(request)
+    profile = profile_for_create(body)
     references = referenced_ids(profile)
     if references:
         _refuse_strangers(references, await wf.users.get_many(references))
-    record = await wf.users.create(profile)
+    result = await wf.users.create(profile)
+    record = result.record
+    if result.existed:
+        # Entra's own user (same externalId) was already here - a create whose 503 hid
+        # that it committed, or a user linked before the first cycle: the create
+        # converges on it, and it ends as the body describes it.
+        changes = changed_fields(record.profile, profile_for_replace(body))
+        if changes:
+            record = await wf.users.update(record.id, changes)
     return created(to_scim_user(record, base_url(request)), projection(request), USER_MODELS)
 
 

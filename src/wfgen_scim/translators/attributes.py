@@ -30,6 +30,14 @@ class Kind(StrEnum):
     REFERENCE = "reference"  # another user of the directory, stored by id
 
 
+class Fallback(StrEnum):
+    """Which entry of a multi-valued attribute a row keeps when none has its type."""
+
+    NONE = "none"  # only an entry of its type
+    UNTYPED = "untyped"  # else an entry sent without a type
+    ANY = "any"  # else the primary entry, else the first, whatever its type
+
+
 _PATH = re.compile(
     r'^(?P<attribute>[A-Za-z][\w$-]*)(?:\[type eq "(?P<type>[^"]+)"\])?(?:\.(?P<sub>[\w$-]+))?$'
 )
@@ -58,8 +66,10 @@ class Attribute:
     filterable: bool = False  # `eq` is pushed down to WorkflowGen's indexed filters
     max_length: int | None = MAX_VALUE_LENGTH
     primary: bool = False  # rendered as the primary entry of its multi-valued attribute
-    untyped: bool = False  # an entry sent without a `type` counts as this one
+    fallback: Fallback = Fallback.NONE
     case_exact: bool = False
+    clearable: bool = True  # may be removed or set to "" / null
+    identifier: bool = False  # no control or format characters, no outer spaces
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,8 @@ USERS = Table(
             required=True,
             unique=True,
             filterable=True,
+            clearable=False,
+            identifier=True,
         ),
         Attribute(
             "external_id",
@@ -172,20 +184,22 @@ USERS = Table(
             kind=Kind.BOOLEAN,
             filterable=True,
             max_length=None,
+            clearable=False,
         ),
         Attribute(
             "email",
             'emails[type eq "work"].value',
-            "The work e-mail address, stored as sent.",
+            "The e-mail address, stored as sent: the work one, else the primary one, else "
+            "the first one.",
             filterable=True,
             primary=True,
-            untyped=True,
+            fallback=Fallback.ANY,
         ),
         Attribute(
             "work_phone",
             'phoneNumbers[type eq "work"].value',
-            "The work phone number.",
-            untyped=True,
+            "The work phone number (also an untyped one).",
+            fallback=Fallback.UNTYPED,
         ),
         Attribute("mobile_phone", 'phoneNumbers[type eq "mobile"].value', "The mobile number."),
         Attribute("fax", 'phoneNumbers[type eq "fax"].value', "The fax number."),
@@ -194,14 +208,14 @@ USERS = Table(
             'addresses[type eq "work"].streetAddress',
             "Work street address (WorkflowGen postal address).",
             primary=True,
-            untyped=True,
+            fallback=Fallback.UNTYPED,
         ),
         Attribute(
             "postal_code",
             'addresses[type eq "work"].postalCode',
             "Work postal code.",
             primary=True,
-            untyped=True,
+            fallback=Fallback.UNTYPED,
         ),
         Attribute(
             "office",
@@ -255,6 +269,8 @@ GROUPS = Table(
             required=True,
             unique=True,
             filterable=True,
+            clearable=False,
+            identifier=True,
         ),
         Attribute(
             "external_id",

@@ -20,6 +20,7 @@ from typing import Any
 from scim2_models import (
     InvalidSyntaxException,
     InvalidValueException,
+    MutabilityException,
     PayloadTooLargeException,
 )
 
@@ -45,6 +46,15 @@ def is_reference_path(path: object, row: Attribute) -> bool:
 
 def _reference_row(path: str) -> Attribute | None:
     return next((row for row in USERS.references() if is_reference_path(path, row)), None)
+
+
+# Attributes that must always hold a value (`active`, `userName`), by lower-case path.
+_UNCLEARABLE = {
+    name: row
+    for row in USERS.attributes
+    if not row.clearable
+    for name in (row.path.lower(), f"{USERS.schema}:{row.path}".lower())
+}
 
 
 def _is_dropped(path: str) -> bool:
@@ -178,6 +188,12 @@ def _normalize_path_operation(
                 op, f"{path}:{sub_key}", sub_item, has_value=True
             )
         ]
+    fixed = _UNCLEARABLE.get(path.lower())
+    if fixed is not None and (op == "remove" or _empty(value)):
+        # Ignoring it would answer 200 for a change that did not happen.
+        if op == "remove" and fixed.required:
+            raise MutabilityException(detail=f"{fixed.path} is required and cannot be removed")
+        raise InvalidValueException(detail=f"{fixed.path} cannot be removed or emptied")
     if op in ("add", "replace") and has_value and _empty(value) and "[" not in path:
         return [{"op": "remove", "path": path}]
     if op == "remove" and not _selects_entries(value):

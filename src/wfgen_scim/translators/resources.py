@@ -10,13 +10,14 @@ some 50 times more (bench/README.md). tests/unit/test_resources.py checks that
 scim2-models reads back exactly what we render.
 """
 
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from scim2_models import InvalidValueException
 
 from ..records import Profile, Ref, Value
-from .attributes import Attribute, Kind, Table
+from .attributes import Attribute, Fallback, Kind, Table
 from .models import Models, snake
 
 
@@ -114,7 +115,7 @@ def extract(table: Table, models: Models, resource: Any, *, latest_wins: bool) -
         if container is not None:
             value = getattr(container, snake(loc.attribute), None)
         if loc.type is not None:
-            value = _pick(value, loc.type, row.untyped, latest_wins)
+            value = _pick(value, loc.type, row.fallback, latest_wins)
         if loc.sub is not None and value is not None:
             value = getattr(value, snake(loc.sub), None)
         if row.kind is Kind.REFERENCE and value is not None:
@@ -127,37 +128,84 @@ def extract(table: Table, models: Models, resource: Any, *, latest_wins: bool) -
             value = profile.get(row.name)
             if not isinstance(value, str) or not value.strip():
                 raise InvalidValueException(detail=f"{row.path} must not be empty")
+    _refuse_unstorable_entries(table, models, resource, latest_wins)
     return profile
 
 
-def _pick(entries: Iterable[Any] | None, kind: str, untyped_ok: bool, latest_wins: bool) -> Any:
-    """The entry WorkflowGen keeps for `kind`: among those of that type (or, when allowed
-    and there are none, those without a type), the primary one or the latest one."""
+def _pick(entries: Iterable[Any] | None, kind: str, fallback: Fallback, latest_wins: bool) -> Any:
+    """The entry WorkflowGen keeps for `kind`: among those of that type (or, as the row's
+    fallback allows when there are none, those without a type, or any), the primary one,
+    or the latest one after a PATCH."""
     if not entries:
         return None
     listed = list(entries)
     typed = [e for e in listed if (e.type or "").lower() == kind]
-    if not typed and untyped_ok:
+    if not typed and fallback is not Fallback.NONE:
         typed = [e for e in listed if not e.type]
+    if not typed and fallback is Fallback.ANY:
+        typed = listed
     if not typed:
         return None
     primary = [e for e in typed if e.primary]
     return primary[-1] if primary and not latest_wins else typed[-1]
 
 
-def check_lengths(table: Table, values: Mapping[str, Value]) -> None:
-    """Refuse a value longer than its row allows, naming its SCIM attribute.
+def _refuse_unstorable_entries(table: Table, models: Models, resource: Any, latest: bool) -> None:
+    """No silent drop: an entry whose type WorkflowGen has no place for is refused, naming
+    the types that can be stored - unless the attribute keeps one entry of any type by a
+    documented rule (the e-mail: work, else primary, else first; docs/entra-dialect.md)."""
+    groups: dict[str, list[Attribute]] = {}
+    for row in table.attributes:
+        loc = table.location(row)
+        if loc.type is not None and loc.schema == table.schema:
+            groups.setdefault(loc.attribute, []).append(row)
+    for attribute, rows in groups.items():
+        if any(r.fallback is Fallback.ANY for r in rows):
+            continue  # one of them is kept by the row's documented rule (the e-mail)
+        entries = list(getattr(resource, snake(attribute), None) or [])
+        types = list(dict.fromkeys(str(table.location(r).type) for r in rows))
+        kept = {id(_pick(entries, str(table.location(r).type), r.fallback, latest)) for r in rows}
+        for entry in entries:
+            kind = (entry.type or "").lower()
+            if kind and kind not in types and id(entry) not in kept:
+                raise InvalidValueException(
+                    detail=f"{attribute} of type {entry.type!r} cannot be stored: WorkflowGen "
+                    f"keeps {', '.join(types)}"
+                )
 
-    Only what a request writes is held to the limits: a too-long value WorkflowGen already
+
+def check_lengths(table: Table, values: Mapping[str, Value]) -> None:
+    """Refuse a value WorkflowGen should not store, naming its SCIM attribute: longer than
+    its row allows, holding a NUL, or - for an identifier (userName, a group's name) -
+    outer spaces or control and format characters (bidi overrides, zero-width...), which
+    would make two names that look the same.
+
+    Only what a request writes is held to the rules: a too-long value WorkflowGen already
     stores must not block, say, disabling the user.
     """
     for name, value in values.items():
         row = table.by_name.get(name)
-        limit = row.max_length if row else None
-        if isinstance(value, str) and limit is not None and len(value) > limit:
+        if not isinstance(value, str) or row is None:
+            continue
+        limit = row.max_length
+        if limit is not None and len(value) > limit:
             raise InvalidValueException(
                 detail=f"{table.scim_name(name)} is longer than {limit} characters"
             )
+        if "\x00" in value:
+            raise InvalidValueException(detail=f"{row.path} must not contain NUL characters")
+        if row.identifier:
+            if value != value.strip():
+                raise InvalidValueException(detail=f"{row.path} must not start or end with spaces")
+            if any(unicodedata.category(c) in _INVISIBLE for c in value):
+                raise InvalidValueException(
+                    detail=f"{row.path} must not contain control or format characters"
+                )
+
+
+# Unicode categories of characters that print as nothing or reorder text: control,
+# format (bidi overrides, zero-width joiners), line and paragraph separators.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 def changed_fields(old: Mapping[str, Value], new: Mapping[str, Value]) -> Profile:
