@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from pytest_aiohttp import AiohttpServer
 
-from tests.harness import BUDGET, Scim, Upstream, add, create_group, new_group
+from tests.harness import BUDGET, Scim, StartStack, Upstream, add, create_group, new_group
 from wfgen_scim.emulator import EmulatorSettings
 from wfgen_scim.emulator import build_app as build_emulator
 
@@ -129,3 +129,33 @@ async def test_a_membership_change_whose_answer_is_lost_is_resent(scim: Scim) ->
     assert (await scim.patch(f"/Groups/{group['id']}", add(*ids)))[0] == 204
     _, body, _ = await scim.get(f"/Groups/{group['id']}")
     assert {m["value"] for m in body["members"]} == set(ids)
+
+
+async def test_a_page_of_big_groups_is_shortened_to_the_member_budget(
+    start_stack: StartStack,
+) -> None:
+    scim = await start_stack(scim={"max_members_per_response": 1000})
+    ids = await _seeded_ids(scim, 1800)
+    groups = []
+    for number in range(3):
+        group = await create_group(scim, f"Big {number}")
+        members = ids[number * 600 : (number + 1) * 600]
+        assert (await scim.patch(f"/Groups/{group['id']}", add(*members)))[0] == 204
+        groups.append(group["id"])
+    seen: list[str] = []
+    start = 1
+    while True:
+        status, page, _ = await scim.get(f"/Groups?startIndex={start}&count=3")
+        assert status == 200
+        assert page["totalResults"] == 3
+        # 600 members each: a second group would pass 1000, so one group per page.
+        assert page["itemsPerPage"] == 1
+        assert len(page["Resources"][0]["members"]) == 600
+        seen += [g["id"] for g in page["Resources"]]
+        start += page["itemsPerPage"]
+        if start > page["totalResults"]:
+            break
+    assert seen == groups
+    # Without members, the page is whole again.
+    _, page, _ = await scim.get("/Groups?count=3&excludedAttributes=members")
+    assert page["itemsPerPage"] == 3

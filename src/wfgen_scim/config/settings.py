@@ -45,6 +45,14 @@ class ScimSettings(_Section):
     max_patch_operations: int = Field(
         1000, ge=1, description="Most PATCH operations accepted in one request."
     )
+    max_members_per_response: int = Field(
+        10_000,
+        ge=1000,
+        le=1_000_000,
+        description="Most group members in one list response: a page of groups with "
+        "members is shortened to stay within it (at least one group), which bounds the "
+        "proxy's memory and keeps the request within its deadline.",
+    )
     request_timeout_seconds: float = Field(
         25.0,
         gt=0,

@@ -53,11 +53,26 @@ class Groups:
     # Reads -------------------------------------------------------------------------------
 
     async def find(
-        self, query: Query, window: PageWindow, *, with_members: bool
+        self,
+        query: Query,
+        window: PageWindow,
+        *,
+        with_members: bool,
+        member_budget: int = 10_000,
     ) -> Page[GroupRecord]:
+        """One window of the directory's groups, members included when asked.
+
+        With members, a page holds at most `member_budget` members (but always at least
+        one group): the page is shortened rather than the proxy's memory and the request
+        deadline stretched by thousands of big groups at once. RFC 7644 lets a server
+        return fewer results than asked; clients follow startIndex and totalResults.
+        """
         if query.ids is not None:
             # WorkflowGen filters groups by name, external id and member, not by id.
             return await self._find_by_id(query, window, with_members=with_members)
+        # The first members of each group come with the list, sized so that the whole
+        # answer stays within the budget; bigger groups are read page by page after.
+        first_members = max(1, min(MAX_PAGE_SIZE, member_budget // max(window.count, 1)))
 
         async def fetch(number: int, size: int) -> GroupPage:
             variables = {
@@ -65,12 +80,23 @@ class Groups:
                 "page_size": size,
                 "directory_id": self._scope.directory_id,
                 "with_members": with_members,
+                "members_page_size": first_members,
                 **query_variables(query),
             }
             return (await self._scope.run("Groups", variables, GroupsResult)).page
 
         total, wires = await fetch_window(window, fetch)
-        return Page(total=total, items=[await self._record(w, with_members) for w in wires])
+        if not with_members:
+            return Page(total=total, items=[group_record(w) for w in wires])
+        records: list[GroupRecord] = []
+        used = 0
+        for wire in wires:
+            size = wire.members.total if wire.members is not None else 0
+            if records and used + size > member_budget:
+                break
+            used += size
+            records.append(await self._record(wire, with_members=True))
+        return Page(total=total, items=records)
 
     async def get(self, group_id: str, *, with_members: bool = False) -> GroupRecord | None:
         wire = await self._group(group_id, with_members=with_members)
@@ -231,7 +257,11 @@ class Groups:
             return group_record(wire)
         members = tuple(member_ref(u) for u in wire.members.items)
         if wire.members.has_next:
-            members = await self.members(wire.id, first_page=members)
+            if len(members) == MAX_PAGE_SIZE:
+                members = await self.members(wire.id, first_page=members)
+            else:
+                # The list brought a smaller first page: read the group in whole pages.
+                members = await self.members(wire.id)
         return group_record(wire, members=members)
 
     async def _find_by_id(

@@ -142,7 +142,9 @@ _STRUCTURAL: dict[str, frozenset[str]] = {
     "Group": frozenset(
         {"id", "with_members", "members_page_number", "members_page_size", "member_ids"}
     ),
-    "Groups": frozenset({"page_number", "page_size", "directory_id", "with_members"}),
+    "Groups": frozenset(
+        {"page_number", "page_size", "directory_id", "with_members", "members_page_size"}
+    ),
     "GroupAndUsers": frozenset({"group_id", "page_number", "page_size", "ids"}),
     "CreateGroup": frozenset({"directory_id"}),
     "UpdateGroup": frozenset({"id"}),

@@ -46,7 +46,10 @@ async def list_groups(request: web.Request) -> web.Response:
     page: Page[GroupRecord] = Page(total=0)
     if not wanted.matches_nothing:
         page = await workflowgen(request).groups.find(
-            wanted.query, asked, with_members=with_members
+            wanted.query,
+            asked,
+            with_members=with_members,
+            member_budget=settings(request).max_members_per_response,
         )
     resources = [_render(request, record, shown) for record in page.items]
     return scim_json(list_response(resources, page.total, asked.start_index))

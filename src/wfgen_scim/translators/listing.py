@@ -8,6 +8,9 @@ from scim2_models import Context, InvalidValueException, ListResponse
 from ..records import Page, PageWindow
 from .models import USER_MODELS
 
+# Parametrised once: scim2-models builds a new pydantic class on every ListResponse[X].
+_ENVELOPE: Any = ListResponse[USER_MODELS.resource]  # type: ignore[name-defined]
+
 T = TypeVar("T")
 
 
@@ -40,7 +43,7 @@ def select(items: Sequence[T], accepts: Callable[[T], bool], window: PageWindow)
 def list_response(resources: list[dict[str, Any]], total: int, start_index: int) -> dict[str, Any]:
     """A ListResponse: scim2-models writes the envelope; the resources, already rendered
     (and projected), are placed in it as they are rather than validated a second time."""
-    envelope = ListResponse[USER_MODELS.resource](  # type: ignore[name-defined]
+    envelope: dict[str, Any] = _ENVELOPE(
         total_results=total, start_index=start_index, items_per_page=len(resources)
     ).model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
     envelope["Resources"] = resources
