@@ -87,7 +87,7 @@ def _serve(config: InstanceConfig) -> int:
         log.warning("workflowgen.verify_tls is false: WorkflowGen's certificate is not checked")
     try:
         wf = WorkflowGen(config.workflowgen, vocabulary=VOCABULARY)
-        app = build_app(config.scim, wf)
+        app = build_app(config.scim, wf, metrics=config.metrics, audit=config.audit)
         web.run_app(
             app,
             host=config.scim.host,

@@ -14,6 +14,7 @@ from tests.harness import (
     StartStack,
     Upstream,
     new_user,
+    upstream_settings,
     workflowgen_for,
 )
 from wfgen_scim.config import UpstreamAuthMode
@@ -26,7 +27,9 @@ from wfgen_scim.graphql import (
     UpstreamMisconfigured,
     UpstreamUnavailable,
 )
+from wfgen_scim.graphql.schema_check import check
 from wfgen_scim.proxy.state import WORKFLOWGEN
+from wfgen_scim.translators.attributes import VOCABULARY
 
 
 def _oauth(upstream: Upstream, secret: str = DEFAULT_OAUTH_CLIENT_SECRET) -> dict[str, object]:
@@ -91,10 +94,23 @@ async def test_start_fails_clearly_with_a_bad_client_secret(upstream: Upstream) 
 
 async def test_start_fails_when_workflowgen_is_unreachable(upstream: Upstream) -> None:
     wf = workflowgen_for(upstream, retry_budget_seconds=0.5)
+    url = upstream.graphql_url
     await upstream.client.close()
     await upstream.server.close()
-    with pytest.raises(UpstreamUnavailable):
+    with pytest.raises(UpstreamUnavailable) as caught:
         await wf.start()
+    # The administrator reads where and why, not "ClientConnectorError".
+    assert url in caught.value.message
+    assert "connection refused" in caught.value.message
+
+
+async def test_check_names_the_url_and_cause_of_a_failed_schema_download() -> None:
+    settings = upstream_settings("http://127.0.0.1:9/wfgen/graphql")
+    report = await check(settings, VOCABULARY)
+    assert report.problems == [
+        "cannot download the schema from http://127.0.0.1:9/wfgen/graphql/schema: "
+        "connection refused"
+    ]
 
 
 async def test_impersonation_header(start_stack: StartStack, upstream: Upstream) -> None:

@@ -45,6 +45,15 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "wfgen_scim.graphql.auth",
         "wfgen_scim.emulator",
     ),
+    "observability": (
+        "wfgen_scim.proxy",
+        "wfgen_scim.translators",
+        "wfgen_scim.graphql",
+        "wfgen_scim.emulator",
+        "wfgen_scim.config",
+        "aiohttp",
+        "gql",
+    ),
     "config": (
         "wfgen_scim.proxy",
         "wfgen_scim.translators",

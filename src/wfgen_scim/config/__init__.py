@@ -2,19 +2,23 @@
 
 from .loader import ConfigError, load_config
 from .settings import (
+    AuditSettings,
     InstanceConfig,
     LogFormat,
     LoggingSettings,
+    MetricsSettings,
     ScimSettings,
     UpstreamAuthMode,
     WorkflowGenSettings,
 )
 
 __all__ = [
+    "AuditSettings",
     "ConfigError",
     "InstanceConfig",
     "LogFormat",
     "LoggingSettings",
+    "MetricsSettings",
     "ScimSettings",
     "UpstreamAuthMode",
     "WorkflowGenSettings",

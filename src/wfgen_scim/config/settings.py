@@ -187,9 +187,36 @@ class LoggingSettings(_Section):
     format: LogFormat = Field(LogFormat.json, description="json (one object a line) or text.")
 
 
+class MetricsSettings(_Section):
+    enabled: bool = Field(True, description="Serve Prometheus metrics at /metrics.")
+    host: str = Field(
+        "0.0.0.0",
+        description="Address of the metrics listener, separate from Entra's SCIM surface.",
+    )
+    port: int = Field(9464, ge=0, le=65535, description="Port of the metrics listener.")
+
+
+class AuditSettings(_Section):
+    enabled: bool = Field(True, description="Write one JSON line per change applied.")
+    file: str = Field(
+        "-", description="Where: a file path (rotated by size), or '-' for standard output."
+    )
+    max_bytes: int = Field(
+        10_000_000, ge=10_000, description="Rotate the audit file when it reaches this size."
+    )
+    backup_count: int = Field(5, ge=0, le=1000, description="Rotated audit files kept.")
+    values: list[str] = Field(
+        default_factory=list,
+        description="Attribute names (the proxy's, e.g. title, active) whose values are "
+        "written too; '*' for all. Names of changed attributes are always written.",
+    )
+
+
 class InstanceConfig(_Section):
     """Everything the proxy needs for one WorkflowGen instance."""
 
     scim: ScimSettings
     workflowgen: WorkflowGenSettings
     logging: LoggingSettings = LoggingSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    audit: AuditSettings = AuditSettings()

@@ -17,6 +17,7 @@ import aiohttp
 
 from ..config import UpstreamAuthMode, WorkflowGenSettings
 from .errors import UpstreamMisconfigured, UpstreamUnavailable
+from .network import why
 
 # Renew a little early so a token never expires between fetching and using it.
 _EXPIRY_MARGIN_SECONDS = 60.0
@@ -104,7 +105,7 @@ class UpstreamAuth:
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise UpstreamUnavailable(
-                f"token endpoint unreachable: {type(exc).__name__}", operation="token"
+                f"token endpoint {s.token_endpoint} unreachable: {why(exc)}", operation="token"
             ) from exc
         if status >= 500:
             raise UpstreamUnavailable(f"token endpoint answered {status}", operation="token")

@@ -34,6 +34,7 @@ from tenacity import (
 )
 
 from ..config import WorkflowGenSettings
+from ..observability import Telemetry
 from .auth import UpstreamAuth, trusted_tls
 from .errors import (
     UpstreamError,
@@ -42,6 +43,7 @@ from .errors import (
     UpstreamUnavailable,
 )
 from .mapping import ERROR_CODES, STALE_CREDENTIAL_CODES
+from .network import why
 from .operations import Operation
 
 log = logging.getLogger("wfgen_scim.upstream")
@@ -71,6 +73,7 @@ class GraphQLClient:
         self._client: Client | None = None
         self._session: AsyncClientSession | None = None
         self._http: aiohttp.ClientSession | None = None
+        self.telemetry = Telemetry()
 
     async def start(self) -> None:
         s = self._settings
@@ -138,7 +141,10 @@ class GraphQLClient:
             if isinstance(exc, _StaleCredentials) and not renewed:
                 renewed = True
                 return True
-            return isinstance(exc, _Transient) and (may_resend or not exc.sent)
+            again = isinstance(exc, _Transient) and (may_resend or not exc.sent)
+            if again:
+                self.telemetry.upstream_retry(operation.name)
+            return again
 
         try:
             async for attempt in AsyncRetrying(
@@ -157,11 +163,12 @@ class GraphQLClient:
         except _Transient as exc:
             if operation.is_mutation and exc.sent and not resend_safe:
                 raise UpstreamOutcomeUnknown(
-                    f"the answer to {operation.name} was lost ({exc.reason})",
+                    f"the answer of WorkflowGen at {s.url} to {operation.name} was lost: "
+                    f"{exc.reason}",
                     operation=operation.name,
                 ) from None
             raise UpstreamUnavailable(
-                f"WorkflowGen unavailable ({exc.reason})", operation=operation.name
+                f"WorkflowGen at {s.url} unavailable: {exc.reason}", operation=operation.name
             ) from None
         raise AssertionError("unreachable: tenacity either returns or raises")
 
@@ -176,37 +183,33 @@ class GraphQLClient:
                 operation.request(variables), extra_args={"headers": headers}
             )
         except TransportQueryError as exc:
-            outcome = "error"
+            outcome = "refused"
             raise self._answer_error(operation, exc) from None
         except TransportServerError as exc:
             outcome = f"http {exc.code}"
             raise self._status_error(operation, exc.code) from None
         except TransportConnectionFailed as exc:
-            outcome = "connection"
+            outcome = "unavailable"
             cause = exc.__cause__
             # Nothing left the proxy if the TCP connection was never established.
             sent = not isinstance(cause, aiohttp.ClientConnectorError)
-            reason = "timeout" if isinstance(cause, TimeoutError) else type(cause).__name__
-            raise _Transient(reason, sent=sent) from None
+            raise _Transient(why(cause), sent=sent) from None
         except TransportProtocolError:
             # A 200 that is not GraphQL is a login page or a proxy's error page: something
             # between us and WorkflowGen intercepted the call, and retrying won't change it.
-            outcome = "protocol"
+            outcome = "misconfigured"
             raise UpstreamMisconfigured(
                 f"{self._settings.url} did not answer with GraphQL (a login page, or the "
                 "wrong URL?)",
                 operation=operation.name,
             ) from None
         except TimeoutError:
-            outcome = "timeout"
-            raise _Transient("timeout", sent=True) from None
+            outcome = "unavailable"
+            raise _Transient("timed out", sent=True) from None
         finally:
-            log.debug(
-                "upstream %s %s in %.1f ms",
-                operation.name,
-                outcome,
-                (time.perf_counter() - started) * 1000,
-            )
+            seconds = time.perf_counter() - started
+            self.telemetry.upstream_call(operation.name, _outcome_class(outcome), seconds)
+            log.debug("upstream %s %s in %.1f ms", operation.name, outcome, seconds * 1000)
 
     def _answer_error(self, operation: Operation, exc: TransportQueryError) -> Exception:
         first: dict[str, Any] = (exc.errors or [{}])[0]
@@ -232,3 +235,13 @@ class GraphQLClient:
         if status is not None and status >= 500:
             return _Transient(f"HTTP {status}", sent=True)
         return UpstreamError(f"WorkflowGen answered HTTP {status}", operation=operation.name)
+
+
+def _outcome_class(outcome: str) -> str:
+    """A metric label from a few values: ok, refused, unavailable, misconfigured."""
+    if not outcome.startswith("http "):
+        return outcome
+    code = outcome.removeprefix("http ")
+    if code in ("401", "403"):
+        return "misconfigured"
+    return "unavailable" if code.startswith("5") or code == "429" else "refused"

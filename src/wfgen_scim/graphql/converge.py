@@ -38,10 +38,12 @@ class Holder(Generic[R]):
 @dataclass(frozen=True)
 class Converged(Generic[R]):
     """What a create ended with; `existed`: it was already there, possibly with other
-    values than the ones sent."""
+    values than the ones sent. `settled` says how (for the audit log and metrics):
+    applied, applied_on_resend, applied_after_lost_answer or already_there."""
 
     record: R
     existed: bool = False
+    settled: str = "applied"
 
 
 async def create_converging(
@@ -52,22 +54,24 @@ async def create_converging(
     """Run `send` at most twice; `holder` settles what a lost answer or a conflict means."""
     for attempt in (1, 2):
         try:
-            return Converged(await send())
+            return Converged(
+                await send(), settled="applied" if attempt == 1 else "applied_on_resend"
+            )
         except UpstreamConflict as exc:
             found = await holder()
             if attempt == 2 and found is not None and found.is_our_create:
                 # Our first, lost create won the race with our re-send.
-                return Converged(found.record)
+                return Converged(found.record, settled="applied_after_lost_answer")
             if found is not None and found.same_entra_object:
                 log.info("a create converged on the object Entra already has here")
-                return Converged(found.record, existed=True)
+                return Converged(found.record, existed=True, settled="already_there")
             detail = found.conflict_detail if found is not None else taken
             raise UpstreamConflict(detail, operation=exc.operation) from None
         except UpstreamOutcomeUnknown:
             found = await holder()
             if found is not None and found.is_our_create:
                 log.warning("a create whose answer was lost converged on what it created")
-                return Converged(found.record)
+                return Converged(found.record, settled="applied_after_lost_answer")
             if found is not None:
                 raise UpstreamConflict(found.conflict_detail) from None
             if attempt == 2:

@@ -172,7 +172,18 @@ class Groups:
                 same_entra_object=same_source and bool(profile.get("external_id")),
             )
 
-        return await create_converging(send, holder, taken="the group name is already taken")
+        result = await create_converging(send, holder, taken="the group name is already taken")
+        if result.settled != "applied":
+            self._scope.telemetry.converged("Group", result.settled)
+        self._scope.telemetry.change(
+            operation="CreateGroup",
+            resource="Group",
+            object_id=result.record.id,
+            name=name,
+            attributes={} if result.existed else profile,
+            outcome=result.settled,
+        )
+        return result
 
     async def update(self, group_id: str, changes: Profile) -> GroupRecord:
         result = await self._scope.run(
@@ -182,13 +193,25 @@ class Groups:
             resend_safe=True,
             writes=True,
         )
-        return group_record(result.result.group)
+        record = group_record(result.result.group)
+        self._scope.telemetry.change(
+            operation="UpdateGroup",
+            resource="Group",
+            object_id=group_id,
+            name=str(record.profile.get("display_name")),
+            attributes=changes,
+        )
+        return record
 
-    async def delete(self, group_id: str) -> None:
+    async def delete(self, group_id: str, *, name: str | None = None) -> None:
         try:
             await self._scope.run("DeleteGroup", {"id": group_id}, Acknowledged, resend_safe=True)
         except UpstreamNotFound:
             log.info("group was already gone when deleted")
+            return
+        self._scope.telemetry.change(
+            operation="DeleteGroup", resource="Group", object_id=group_id, name=name
+        )
 
     async def add_members(self, group_id: str, user_ids: Sequence[str]) -> list[str]:
         """Add members; returns the ids added (a user deleted meanwhile is left out)."""
@@ -229,6 +252,14 @@ class Groups:
             {"group_id": group_id, "user_ids": list(user_ids)},
             Acknowledged,
             resend_safe=True,
+        )
+        # Member ids, not names: which users joined or left is what an auditor asks.
+        self._scope.telemetry.change(
+            operation=operation,
+            resource="Group",
+            object_id=group_id,
+            name=None,
+            attributes={"members": list(user_ids)},
         )
 
     # Helpers -----------------------------------------------------------------------------

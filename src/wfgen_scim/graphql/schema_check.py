@@ -37,6 +37,7 @@ from ..config import WorkflowGenSettings
 from ..records import Vocabulary
 from .client import GraphQLClient
 from .errors import UpstreamError, UpstreamMisconfigured, UpstreamNotFound
+from .network import why
 from .operations import Documents, Operation
 from .results import DirectoryResult, ViewerResult, read
 
@@ -225,7 +226,9 @@ async def fetch_schema(client: GraphQLClient, url: str) -> GraphQLSchema:
             text = await response.text()
             status = response.status
     except (aiohttp.ClientError, TimeoutError) as exc:
-        raise UpstreamMisconfigured(f"cannot download the schema: {type(exc).__name__}") from exc
+        raise UpstreamMisconfigured(
+            f"cannot download the schema from {schema_url(url)}: {why(exc)}"
+        ) from exc
     if status != 200:
         raise UpstreamMisconfigured(f"GET {schema_url(url)} answered HTTP {status}")
     try:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from ..observability import Telemetry
 from .client import GraphQLClient
 from .errors import UpstreamMisconfigured
 from .mapping import ARCHIVED_STATUS
@@ -31,6 +32,10 @@ class Scope:
         self.client = client
         self.documents = documents
         self._directory_id = directory_id
+
+    @property
+    def telemetry(self) -> Telemetry:
+        return self.client.telemetry
 
     @property
     def directory_id(self) -> str:

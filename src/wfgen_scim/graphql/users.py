@@ -96,7 +96,18 @@ class Users:
                 same_entra_object=same_source and bool(profile.get("external_id")),
             )
 
-        return await create_converging(send, holder, taken="userName is already taken")
+        result = await create_converging(send, holder, taken="userName is already taken")
+        if result.settled != "applied":
+            self._scope.telemetry.converged("User", result.settled)
+        self._scope.telemetry.change(
+            operation="CreateUser",
+            resource="User",
+            object_id=result.record.id,
+            name=user_name,
+            attributes={} if result.existed else profile,
+            outcome=result.settled,
+        )
+        return result
 
     async def update(
         self, user_id: str, changes: Profile, *, with_groups: bool = False
@@ -112,16 +123,35 @@ class Users:
             if await self.get(user_id) is None:
                 raise UpstreamNotFound("user not found", operation="UpdateUser") from None
             raise
-        return self.record(result.result.user)
+        record = self.record(result.result.user)
+        self._scope.telemetry.change(
+            operation="UpdateUser",
+            resource="User",
+            object_id=user_id,
+            name=str(record.profile.get("user_name")),
+            attributes=changes,
+        )
+        return record
 
-    async def delete(self, user_id: str) -> None:
+    async def delete(self, user_id: str, *, name: str | None = None) -> None:
         """Delete (WorkflowGen archives a user with history). The caller checked scope."""
         try:
-            await self._scope.run("DeleteUser", {"id": user_id}, Acknowledged, resend_safe=True)
+            answer = await self._scope.run(
+                "DeleteUser", {"id": user_id}, Acknowledged, resend_safe=True
+            )
         except UpstreamNotFound:
             # We saw the user a moment ago: a retry of our own delete, or a concurrent one,
             # got there first. Either way it is gone, which is what was asked.
             log.info("user was already gone when deleted", extra={"user_id": user_id})
+            return
+        archived = isinstance(answer.result, dict) and bool(answer.result.get("archived"))
+        self._scope.telemetry.change(
+            operation="DeleteUser",
+            resource="User",
+            object_id=user_id,
+            name=name,
+            outcome="archived" if archived else "applied",
+        )
 
     async def holder_of(self, user_name: str) -> UserWire | None:
         """The user holding `user_name` in any directory (userName is global)."""

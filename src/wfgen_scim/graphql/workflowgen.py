@@ -8,6 +8,7 @@ an archived user by accident: such objects simply do not exist at this interface
 import logging
 
 from ..config import WorkflowGenSettings
+from ..observability import Telemetry
 from ..records import Vocabulary
 from .client import GraphQLClient
 from .errors import UpstreamMisconfigured
@@ -67,6 +68,10 @@ class WorkflowGen:
 
     async def close(self) -> None:
         await self.client.close()
+
+    def attach(self, telemetry: Telemetry) -> None:
+        """Report upstream calls, retries, converged creates and applied changes there."""
+        self.client.telemetry = telemetry
 
     @property
     def started(self) -> bool:

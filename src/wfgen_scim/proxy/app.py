@@ -2,15 +2,17 @@
 
 from aiohttp import web
 
-from ..config import ScimSettings
+from ..config import AuditSettings, MetricsSettings, ScimSettings
 from ..graphql import WorkflowGen
+from ..observability import AuditLog, Metrics, Telemetry
 from ..translators.attributes import VOCABULARY
 from . import discovery, groups, health, users
 from .auth import bearer_auth
 from .errors import scim_errors
 from .logs import access_log
+from .observe import metrics_listener, observe
 from .routes import add_resource_routes
-from .state import SETTINGS, WORKFLOWGEN
+from .state import METRICS, SETTINGS, WORKFLOWGEN
 
 
 def base_paths(scim: ScimSettings) -> tuple[str, ...]:
@@ -23,29 +25,62 @@ def base_paths(scim: ScimSettings) -> tuple[str, ...]:
 
 
 def build_app(
-    scim: ScimSettings, wf: WorkflowGen, *, manage_upstream: bool = True
+    scim: ScimSettings,
+    wf: WorkflowGen,
+    *,
+    manage_upstream: bool = True,
+    metrics: MetricsSettings | None = None,
+    audit: AuditSettings | None = None,
 ) -> web.Application:
-    """The proxy app. With manage_upstream, the app starts and closes the gateway itself."""
+    """The proxy app. With manage_upstream, the app starts and closes the gateway itself.
+
+    Metrics are always counted (the tests read them from `app[METRICS]`); `metrics`
+    settings also serve them on their own listener. `audit` settings turn the audit log on.
+    """
     prefixes = base_paths(scim)
     if wf.vocabulary is None:
         wf.vocabulary = VOCABULARY
+    counted = Metrics()
+    audit_log = (
+        AuditLog(
+            audit.file,
+            values=audit.values,
+            max_bytes=audit.max_bytes,
+            backup_count=audit.backup_count,
+        )
+        if audit is not None and audit.enabled
+        else None
+    )
+    wf.attach(Telemetry(metrics=counted, audit=audit_log))
     app = web.Application(
         client_max_size=scim.max_body_bytes,
-        middlewares=[access_log, scim_errors, bearer_auth(scim.token, prefixes)],
+        middlewares=[
+            observe(counted, prefixes),
+            access_log,
+            scim_errors,
+            bearer_auth(scim.token, prefixes),
+        ],
     )
     app[SETTINGS] = scim
     app[WORKFLOWGEN] = wf
+    app[METRICS] = counted
     for prefix in prefixes:
         add_resource_routes(app, prefix, "Users", users.HANDLERS)
         add_resource_routes(app, prefix, "Groups", groups.HANDLERS)
         discovery.add_routes(app, prefix)
     health.add_routes(app)
+    if metrics is not None and metrics.enabled:
+        app.cleanup_ctx.append(metrics_listener(counted, metrics))
     if manage_upstream:
 
         async def upstream(app: web.Application) -> object:
             await wf.start()
+            counted.ready.set(1)
             yield
+            counted.ready.set(0)
             await wf.close()
+            if audit_log is not None:
+                audit_log.close()
 
         app.cleanup_ctx.append(upstream)  # type: ignore[arg-type]
     return app

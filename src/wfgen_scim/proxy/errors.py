@@ -149,13 +149,16 @@ async def scim_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except UpstreamError as exc:
         scim = scim_error_for(exc)
         level = logging.WARNING if scim.status >= 500 else logging.INFO
-        # WorkflowGen's own message may quote a userName (personal data): DEBUG only.
+        # WorkflowGen's own message may quote a userName (personal data): DEBUG only. The
+        # proxy's own messages (unreachable, misconfigured) name the URL and the cause.
+        ours = isinstance(exc, UpstreamUnanswered | UpstreamMisconfigured)
         log.log(
             level,
-            "upstream %s on %s -> %s",
+            "upstream %s on %s -> %s%s",
             type(exc).__name__,
             exc.operation or "request",
             scim.status,
+            f": {exc.message}" if ours else "",
             extra={"upstream_error": type(exc).__name__, "status": scim.status},
         )
         log.debug("upstream said: %s", exc.message)

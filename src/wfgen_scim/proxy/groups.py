@@ -142,8 +142,8 @@ async def replace_group(request: web.Request) -> web.Response:
 async def delete_group(request: web.Request) -> web.Response:
     wf = workflowgen(request)
     group_id = request.match_info["id"]
-    require(await wf.groups.get(group_id), "group", group_id)
-    await wf.groups.delete(group_id)
+    record = require(await wf.groups.get(group_id), "group", group_id)
+    await wf.groups.delete(group_id, name=str(record.profile.get("display_name")))
     return scim_json(None, status=204)
 
 

@@ -13,6 +13,7 @@ from aiohttp import web
 from pythonjsonlogger.json import JsonFormatter
 
 from ..config import LogFormat, LoggingSettings
+from ..observability import current_request_id
 
 access = logging.getLogger("wfgen_scim.access")
 
@@ -53,6 +54,7 @@ async def access_log(request: web.Request, handler: Handler) -> web.StreamRespon
             request.path,
             status,
             extra={
+                "request_id": current_request_id(),
                 "method": request.method,
                 "path": request.path,
                 "status": status,

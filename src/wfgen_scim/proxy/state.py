@@ -4,9 +4,11 @@ from aiohttp import web
 
 from ..config import ScimSettings
 from ..graphql import WorkflowGen
+from ..observability import Metrics
 
 WORKFLOWGEN = web.AppKey("workflowgen", WorkflowGen)
 SETTINGS = web.AppKey("scim_settings", ScimSettings)
+METRICS = web.AppKey("metrics", Metrics)
 
 
 def workflowgen(request: web.Request) -> WorkflowGen:

@@ -131,8 +131,8 @@ async def _write(
 async def delete_user(request: web.Request) -> web.Response:
     wf = workflowgen(request)
     user_id = request.match_info["id"]
-    require(await wf.users.get(user_id), "user", user_id)
-    await wf.users.delete(user_id)
+    record = require(await wf.users.get(user_id), "user", user_id)
+    await wf.users.delete(user_id, name=record.user_name)
     return scim_json(None, status=204)
 
 
