@@ -45,6 +45,14 @@ def _adapted(tmp_path: Path, name: str, old: str, new: str) -> Path:
     return folder
 
 
+def _without_email_filter(tmp_path: Path) -> Path:
+    """A Users document for a WorkflowGen that cannot filter users by e-mail."""
+    folder = _adapted(tmp_path, "Users", "      email: $email\n", "")
+    text = (folder / "Users.graphql").read_text().replace("  $email: String\n", "")
+    (folder / "Users.graphql").write_text(text)
+    return folder
+
+
 async def _proxy(aiohttp_client: AiohttpClient, wf: WorkflowGen, upstream: Upstream) -> Scim:
     client = await aiohttp_client(build_app(scim_settings(), wf))
     return Scim(client, upstream)
@@ -121,9 +129,7 @@ async def test_a_renamed_field_is_adapted_in_the_fragment(
 async def test_a_document_without_a_filter_variable_refuses_to_start(
     upstream: Upstream, tmp_path: Path
 ) -> None:
-    folder = _adapted(tmp_path, "Users", "      email: $email\n", "")
-    text = (folder / "Users.graphql").read_text().replace("  $email: String\n", "")
-    (folder / "Users.graphql").write_text(text)
+    folder = _without_email_filter(tmp_path)
     wf = workflowgen_for(upstream, documents_dir=str(folder))
     wf.vocabulary = VOCABULARY
     with pytest.raises(UpstreamMisconfigured, match=r"Users.graphql declares no variable \$email"):
@@ -181,9 +187,7 @@ async def test_a_lookup_never_drops_a_condition_the_document_cannot_express(
 ) -> None:
     # Even without the start-up check (a gateway given no vocabulary), a filter the Users
     # document has no variable for fails loudly instead of matching every user.
-    folder = _adapted(tmp_path, "Users", "      email: $email\n", "")
-    text = (folder / "Users.graphql").read_text().replace("  $email: String\n", "")
-    (folder / "Users.graphql").write_text(text)
+    folder = _without_email_filter(tmp_path)
     wf = workflowgen_for(upstream, documents_dir=str(folder))
     await wf.start()
     try:

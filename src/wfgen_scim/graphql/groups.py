@@ -173,16 +173,7 @@ class Groups:
             )
 
         result = await create_converging(send, holder, taken="the group name is already taken")
-        if result.settled != "applied":
-            self._scope.telemetry.converged("Group", result.settled)
-        self._scope.telemetry.change(
-            operation="CreateGroup",
-            resource="Group",
-            object_id=result.record.id,
-            name=name,
-            attributes={} if result.existed else profile,
-            outcome=result.settled,
-        )
+        self._scope.created("Group", result, result.record.id, name, profile)
         return result
 
     async def update(self, group_id: str, changes: Profile) -> GroupRecord:

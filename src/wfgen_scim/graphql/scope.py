@@ -12,11 +12,15 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from ..observability import Telemetry
+from ..records import Profile
 from .client import GraphQLClient
+from .converge import Converged
 from .errors import UpstreamMisconfigured
 from .mapping import ARCHIVED_STATUS
 from .operations import Documents
 from .results import GroupWire, UserRefWire, UserWire, read
+
+R = TypeVar("R", bound=Any)
 
 log = logging.getLogger("wfgen_scim.upstream")
 
@@ -79,3 +83,18 @@ class Scope:
         sent = {k: v for k, v in variables.items() if k not in unbound}
         data = await self.client.execute(operation, sent, resend_safe=resend_safe)
         return read(shape, data, name)
+
+    def created(
+        self, resource: str, result: Converged[R], object_id: str, name: str, profile: Profile
+    ) -> None:
+        """Report a create: how it converged (metrics) and what it applied (audit)."""
+        if result.settled != "applied":
+            self.telemetry.converged(resource, result.settled)
+        self.telemetry.change(
+            operation=f"Create{resource}",
+            resource=resource,
+            object_id=object_id,
+            name=name,
+            attributes={} if result.existed else profile,
+            outcome=result.settled,
+        )

@@ -97,16 +97,7 @@ class Users:
             )
 
         result = await create_converging(send, holder, taken="userName is already taken")
-        if result.settled != "applied":
-            self._scope.telemetry.converged("User", result.settled)
-        self._scope.telemetry.change(
-            operation="CreateUser",
-            resource="User",
-            object_id=result.record.id,
-            name=user_name,
-            attributes={} if result.existed else profile,
-            outcome=result.settled,
-        )
+        self._scope.created("User", result, result.record.id, user_name, profile)
         return result
 
     async def update(
