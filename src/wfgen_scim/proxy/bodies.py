@@ -1,9 +1,11 @@
 """Reading request bodies and query parameters the way Entra sends them."""
 
 import json
+import re
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from scim2_models import InvalidSyntaxException
 
 from ..records import PageWindow
@@ -22,15 +24,53 @@ async def read_json(request: web.Request) -> Any:
         raise UnsupportedMediaTypeError(
             detail=f"send application/scim+json or application/json, not {content_type}"
         )
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except (ConnectionError, HttpProcessingError):
+        # The client went away or broke the chunked framing mid-body: a client's problem,
+        # not ours, so no traceback in the log (and usually nobody left to read the answer).
+        raise InvalidSyntaxException(detail="the request body was cut short") from None
     if not raw.strip():
         raise InvalidSyntaxException(detail="the request body is empty")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except RecursionError:
         raise InvalidSyntaxException(detail="the request body is nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise InvalidSyntaxException(detail=f"the request body is not valid JSON: {exc}") from None
+    if (_SURROGATE_ESCAPE.search(raw) or b"\x00" in raw[:4]) and not _is_unicode(body):
+        raise InvalidSyntaxException(
+            detail="the request body has a \\u escape of an unpaired UTF-16 surrogate "
+            "(\\ud800-\\udfff), which is not a character"
+        )
+    return body
+
+
+# UTF-8 bytes cannot encode a surrogate, so a lone one can only come from a \u escape: the
+# full walk below runs only for the rare body that has such an escape (or is UTF-16/32,
+# which json.loads also accepts and where the escape's bytes look different).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _is_unicode(body: Any) -> bool:
+    """No string (key or value) holds a lone surrogate, which WorkflowGen would refuse.
+
+    Iterative, so a deeply nested body cannot exhaust the stack here.
+    """
+    pending = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return True
 
 
 def query_param(request: web.Request, name: str) -> str | None:
