@@ -8,8 +8,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from aiohttp import web
-
 from .config import ConfigError, InstanceConfig, LoggingSettings, load_config
 from .demo import DEFAULT_TOKEN, run_demo
 from .emulator import cli as emulator_cli
@@ -17,6 +15,7 @@ from .graphql import UpstreamError, WorkflowGen
 from .graphql.schema_check import check
 from .proxy.app import build_app
 from .proxy.logs import configure_logging
+from .proxy.server import serve_until_stopped
 from .translators.attributes import VOCABULARY
 
 log = logging.getLogger("wfgen_scim")
@@ -88,13 +87,13 @@ def _serve(config: InstanceConfig) -> int:
     try:
         wf = WorkflowGen(config.workflowgen, vocabulary=VOCABULARY)
         app = build_app(config.scim, wf, metrics=config.metrics, audit=config.audit)
-        web.run_app(
-            app,
-            host=config.scim.host,
-            port=config.scim.port,
-            access_log=None,
-            print=lambda message: log.info(message),
-            shutdown_timeout=15,
+        asyncio.run(
+            serve_until_stopped(
+                app,
+                config.scim.host,
+                config.scim.port,
+                grace_seconds=config.scim.shutdown_grace_seconds,
+            )
         )
     except UpstreamError as exc:
         log.error("cannot start: %s", exc.message)

@@ -81,7 +81,9 @@ async def test_demo_serves_scim_in_front_of_the_emulator(tmp_path: Path) -> None
             assert (await r.json())["totalResults"] == 1
 
 
-def _instance(tmp_path: Path, graphql_port: int, scim_port: int, directory: str = "SCIM") -> Path:
+def _instance(
+    tmp_path: Path, graphql_port: int, scim_port: int, directory: str = "SCIM", extra: str = ""
+) -> Path:
     (tmp_path / "token").write_text("serve-test-token-0123456789\n")
     path = tmp_path / f"{directory}.toml"
     path.write_text(
@@ -96,7 +98,10 @@ directory = "{directory}"
 username = "wfgen_admin"
 [logging]
 format = "json"
-"""
+[metrics]
+host = "127.0.0.1"
+port = {free_port()}
+{extra}"""
     )
     return path
 
@@ -157,3 +162,42 @@ async def test_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
     assert code == 2
     assert "scim.token" in out
     assert "workflowgen.username" in out or "workflowgen.password" in out
+
+
+async def test_sigterm_with_a_hung_workflowgen_exits_within_the_grace(tmp_path: Path) -> None:
+    graphql_port, scim_port = free_port(), free_port()
+    password = {"WFGEN_SCIM__WORKFLOWGEN__PASSWORD": "admin-password"}
+    config = _instance(tmp_path, graphql_port, scim_port)
+    text = config.read_text().replace(
+        "[workflowgen]", "shutdown_grace_seconds = 1.5\n[workflowgen]\ntimeout_seconds = 30"
+    )
+    config.write_text(text)
+    emulator = ("emulator", "--port", str(graphql_port), "--db", str(tmp_path / "e.db"))
+    async with running(*emulator, ready="emulator ready", cwd=tmp_path):
+        process = await asyncio.create_subprocess_exec(
+            *CLI, "serve", "--config", str(config),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            env={**os.environ, **password},
+        )  # fmt: skip
+        assert process.stdout is not None
+        async with asyncio.timeout(20):
+            while b"Running on" not in await process.stdout.readline():
+                pass
+        async with aiohttp.ClientSession() as http:
+            base = f"http://127.0.0.1:{graphql_port}"
+            async with http.put(f"{base}/wfgen/emulator/knobs", json={"latency_ms": 20000}):
+                pass
+            headers = {"Authorization": "Bearer serve-test-token-0123456789"}
+            hung = asyncio.create_task(
+                http.get(f"http://127.0.0.1:{scim_port}/scim/v2/Users", headers=headers)
+            )
+            await asyncio.sleep(0.5)  # the request is now waiting on WorkflowGen
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            process.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(10):
+                await process.wait()
+            took = loop.time() - started
+            hung.cancel()
+        assert process.returncode == 0
+        assert took < 1.5 + 2.0  # the grace, plus closing the upstream client

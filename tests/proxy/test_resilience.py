@@ -173,3 +173,31 @@ async def test_an_html_answer_is_a_configuration_problem_not_an_outage(
     wf = WorkflowGen(upstream_settings(str(server.make_url("/wfgen/graphql"))))
     with pytest.raises(UpstreamMisconfigured, match="did not answer with GraphQL"):
         await wf.start()
+
+
+async def test_requests_past_the_concurrency_cap_get_a_fast_429(start_stack: StartStack) -> None:
+    scim = await start_stack(scim={"max_concurrent_requests": 2})
+    await scim.upstream.knobs(latency_ms=1000)
+    loop = asyncio.get_running_loop()
+    slow = [asyncio.create_task(scim.get("/Users?count=1")) for _ in range(2)]
+    await asyncio.sleep(0.3)  # both are now waiting on WorkflowGen
+    started = loop.time()
+    status, body, headers = await scim.get("/Users?count=1")
+    assert (status, body["status"], headers["Retry-After"]) == (429, "429", "5")
+    assert loop.time() - started < 0.5
+    assert [(await task)[0] for task in slow] == [200, 200]
+    await scim.upstream.knobs(latency_ms=0)
+
+
+async def test_retries_never_outlive_the_request_deadline(start_stack: StartStack) -> None:
+    # Three attempts of 5 s each would take 15 s; the request has 1.
+    scim = await start_stack(
+        scim={"request_timeout_seconds": 1.0}, timeout_seconds=5.0, retry_budget_seconds=12.0
+    )
+    await scim.upstream.knobs(latency_ms=3000)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    status, body, headers = await scim.get('/Users?filter=userName eq "x"')
+    assert (status, body["status"], "Retry-After" in headers) == (503, "503", True)
+    assert loop.time() - started < 1.5
+    await scim.upstream.knobs(latency_ms=0)

@@ -61,6 +61,22 @@ class ScimSettings(_Section):
         "503 with Retry-After rather than a hung connection.",
     )
 
+    max_concurrent_requests: int = Field(
+        64,
+        ge=1,
+        le=10_000,
+        description="Most authenticated SCIM requests served at once; more get an immediate "
+        "429 with Retry-After instead of queueing behind a slow WorkflowGen.",
+    )
+    shutdown_grace_seconds: float = Field(
+        8.0,
+        gt=0,
+        le=300,
+        description="On SIGTERM or SIGINT, how long requests in flight may take to finish "
+        "before the proxy stops. Keep it below the orchestrator's kill timeout (docker "
+        "stop: 10 s).",
+    )
+
     @model_validator(mode="after")
     def _token_is_strong(self) -> Self:
         if len(self.token.get_secret_value()) < MIN_TOKEN_LENGTH:

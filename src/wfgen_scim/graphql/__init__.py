@@ -16,6 +16,7 @@ from ..records import (
     Vocabulary,
 )
 from .converge import Converged
+from .deadline import bounded_by
 from .errors import (
     UpstreamBadInput,
     UpstreamConflict,
@@ -52,4 +53,5 @@ __all__ = [
     "UserRecord",
     "Vocabulary",
     "WorkflowGen",
+    "bounded_by",
 ]

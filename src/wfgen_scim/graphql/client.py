@@ -9,6 +9,7 @@ Retries are declared by what a failure proves, not by how it looked:
   as UpstreamOutcomeUnknown so the caller can settle what happened instead of duplicating.
 """
 
+import asyncio
 import logging
 import ssl
 import time
@@ -36,6 +37,7 @@ from tenacity import (
 from ..config import WorkflowGenSettings
 from ..observability import Telemetry
 from .auth import UpstreamAuth, trusted_tls
+from .deadline import seconds_left
 from .errors import (
     UpstreamError,
     UpstreamMisconfigured,
@@ -146,16 +148,22 @@ class GraphQLClient:
                 self.telemetry.upstream_retry(operation.name)
             return again
 
+        # The retries, and the attempt in flight, end with the budget or with the SCIM
+        # request's deadline, whichever comes first: Entra gets its answer in time.
+        budget = s.retry_budget_seconds
+        left = seconds_left()
+        if left is not None:
+            budget = min(budget, left)
+        ends = time.monotonic() + budget
         try:
             async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(s.retry_attempts)
-                | stop_after_delay(s.retry_budget_seconds),
+                stop=stop_after_attempt(s.retry_attempts) | stop_after_delay(budget),
                 wait=wait_random_exponential(multiplier=0.1, max=1.0),
                 retry=retry_if_exception(retryable),
                 reraise=True,
             ):
                 with attempt:
-                    return await self._send(operation, dict(variables or {}))
+                    return await self._send(operation, dict(variables or {}), ends)
         except _StaleCredentials:
             raise UpstreamMisconfigured(
                 "WorkflowGen refused the proxy's credentials", operation=operation.name
@@ -172,16 +180,22 @@ class GraphQLClient:
             ) from None
         raise AssertionError("unreachable: tenacity either returns or raises")
 
-    async def _send(self, operation: Operation, variables: dict[str, Any]) -> dict[str, Any]:
+    async def _send(
+        self, operation: Operation, variables: dict[str, Any], ends: float
+    ) -> dict[str, Any]:
         if self._session is None:
             raise RuntimeError("GraphQLClient.start() was not called")
         headers = await self._auth.headers(self.http)
+        allowed = min(self._settings.timeout_seconds, ends - time.monotonic())
+        if allowed <= 0:
+            raise _Transient("no time left before the request's deadline", sent=False)
         started = time.perf_counter()
         outcome = "ok"
         try:
-            return await self._session.execute(
-                operation.request(variables), extra_args={"headers": headers}
-            )
+            async with asyncio.timeout(allowed):
+                return await self._session.execute(
+                    operation.request(variables), extra_args={"headers": headers}
+                )
         except TransportQueryError as exc:
             outcome = "refused"
             raise self._answer_error(operation, exc) from None

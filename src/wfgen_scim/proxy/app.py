@@ -9,6 +9,7 @@ from ..translators.attributes import VOCABULARY
 from . import discovery, groups, health, users
 from .auth import bearer_auth
 from .errors import scim_errors
+from .limits import concurrency_cap
 from .logs import access_log
 from .observe import metrics_listener, observe
 from .routes import add_resource_routes
@@ -59,6 +60,7 @@ def build_app(
             access_log,
             scim_errors,
             bearer_auth(scim.token, prefixes),
+            concurrency_cap(scim.max_concurrent_requests, prefixes),
         ],
     )
     app[SETTINGS] = scim

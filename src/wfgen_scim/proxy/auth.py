@@ -19,10 +19,14 @@ def bearer_auth(token: SecretStr, protected_prefixes: tuple[str, ...]) -> Middle
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith(protected_prefixes):
             scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+            # aiohttp hands over non-UTF-8 header bytes as lone surrogates: encode them back
+            # as they came rather than fail (a 500, and a traceback quoting the header).
+            try:
+                offered = presented.strip().encode("utf-8", "surrogateescape")
+            except UnicodeError:
+                offered = b""
             # compare_digest: the time taken must not tell how much of a guess was right.
-            if scheme.lower() != "bearer" or not hmac.compare_digest(
-                presented.strip().encode(), expected
-            ):
+            if scheme.lower() != "bearer" or not hmac.compare_digest(offered, expected):
                 response = error_response(UnauthorizedError())
                 response.headers["WWW-Authenticate"] = 'Bearer realm="scim"'
                 return response

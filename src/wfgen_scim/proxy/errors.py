@@ -22,6 +22,7 @@ from scim2_models import (
     UniquenessException,
 )
 
+from ..graphql import bounded_by
 from ..graphql.errors import (
     UpstreamBadInput,
     UpstreamConflict,
@@ -134,8 +135,11 @@ _HTTP_TO_SCIM: Mapping[int, Callable[[], SCIMException]] = {
 async def scim_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         # One deadline for the whole request, retries included: Entra gets an answer.
-        async with asyncio.timeout(request.app[SETTINGS].request_timeout_seconds):
-            return await handler(request)
+        async with asyncio.timeout(request.app[SETTINGS].request_timeout_seconds) as limit:
+            # Published to the gateway so that retries never outlive the request: the
+            # client answers 503 itself, before the deadline cancels it mid-flight.
+            with bounded_by(limit):
+                return await handler(request)
     except TimeoutError:
         log.warning("request deadline passed on %s %s", request.method, request.path)
         return error_response(

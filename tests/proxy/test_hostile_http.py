@@ -1,0 +1,120 @@
+"""Hostile bytes on a raw socket, against the proxy's real HTTP server (proxy/server.py).
+
+Requests that aiohttp's parser refuses before any middleware, and headers that are not
+UTF-8: every answer must be a SCIM error as application/scim+json, never a 5xx, and the
+bearer token must appear in no answer and no log line.
+"""
+
+import asyncio
+import logging
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from tests.harness import TOKEN, Upstream, scim_settings, workflowgen_for
+from wfgen_scim.proxy.app import build_app
+from wfgen_scim.proxy.server import ScimRunner
+
+AUTH = f"Authorization: Bearer {TOKEN}".encode()
+
+
+@pytest.fixture
+async def proxy_port(upstream: Upstream) -> AsyncIterator[int]:
+    app = build_app(scim_settings(), workflowgen_for(upstream))
+    runner = ScimRunner(app, shutdown_timeout=1)
+    await runner.setup()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield port
+    await runner.cleanup()
+
+
+async def _exchange(port: int, raw: bytes) -> tuple[int, str, bytes]:
+    """(status, content type, whole answer) for raw request bytes."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(raw)
+    await writer.drain()
+    try:
+        async with asyncio.timeout(5):
+            answer = await reader.read(1 << 20)
+            while not answer.endswith(b"}") and not reader.at_eof():
+                more = await reader.read(1 << 20)
+                if not more:
+                    break
+                answer += more
+    finally:
+        writer.close()
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    status = int(head.split(" ", 2)[1])
+    content_type = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in head.split("\r\n")
+            if line.lower().startswith("content-type:")
+        ),
+        "",
+    )
+    return status, content_type, answer
+
+
+HOSTILE = {
+    "non-UTF-8 byte in the token": b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
+    + b"Authorization: Bearer \xff"
+    + TOKEN.encode()
+    + b"\r\n\r\n",
+    "control character after the token": b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
+    + AUTH
+    + b"\x01\r\n\r\n",
+    "header line over 8190 bytes": b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
+    + AUTH
+    + b"X"
+    + b"a" * 9000
+    + b"\r\n\r\n",
+    "request line too long": b"GET /scim/v2/Users?"
+    + b"a" * 9000
+    + b" HTTP/1.1\r\n"
+    + AUTH
+    + b"\r\n\r\n",
+    "bad request line": b"GARBAGE\r\n" + AUTH + b"\r\n\r\n",
+    "duplicate Content-Length": b"POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
+    + AUTH
+    + b"\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+    "Transfer-Encoding with Content-Length": b"POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
+    + AUTH
+    + b"\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "unknown Expect": b"POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
+    + AUTH
+    + b"\r\nExpect: "
+    + TOKEN.encode()
+    + b"\r\nContent-Length: 2\r\n\r\n{}",
+    "NUL in a header": b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
+    + AUTH
+    + b"\r\nX-A: \x00\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("raw", list(HOSTILE.values()), ids=list(HOSTILE))
+async def test_hostile_requests_get_a_scim_error_and_never_leak_the_token(
+    proxy_port: int, raw: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    status, content_type, answer = await _exchange(proxy_port, raw)
+    assert 400 <= status < 500, answer[:300]
+    assert content_type.startswith("application/scim+json"), answer[:300]
+    assert TOKEN.encode() not in answer
+    assert not any(TOKEN in record.getMessage() for record in caplog.records)
+    assert not any(record.exc_info for record in caplog.records)
+
+
+async def test_the_same_server_serves_a_plain_request(proxy_port: int) -> None:
+    raw = (
+        b"GET /scim/v2/Users?count=1 HTTP/1.1\r\nHost: x\r\n"
+        + AUTH
+        + b"\r\nConnection: close\r\n\r\n"
+    )
+    status, content_type, _ = await _exchange(proxy_port, raw)
+    assert (status, content_type.split(";")[0]) == (200, "application/scim+json")
