@@ -1,25 +1,34 @@
 """WorkflowGen failing under the proxy: retries that never duplicate, fast 503s."""
 
 import asyncio
+import socket
 import time
+from typing import Any
 
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
 from tests.harness import (
+    BASE,
+    TOKEN,
     Scim,
     StartStack,
     Upstream,
     member_ids,
     new_group,
     new_user,
+    scim_settings,
     upstream_settings,
 )
+from wfgen_scim.emulator import EmulatorSettings
+from wfgen_scim.emulator import build_app as build_emulator
 from wfgen_scim.graphql import (
     UpstreamMisconfigured,
     WorkflowGen,
 )
+from wfgen_scim.proxy.app import build_app
 
 
 async def _users_named(scim: Scim, user_name: str) -> int:
@@ -201,3 +210,32 @@ async def test_retries_never_outlive_the_request_deadline(start_stack: StartStac
     assert (status, body["status"], "Retry-After" in headers) == (503, "503", True)
     assert loop.time() - started < 1.5
     await scim.upstream.knobs(latency_ms=0)
+
+
+async def test_started_during_an_outage_it_answers_503_then_becomes_ready(
+    aiohttp_client: Any,
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    url = f"http://127.0.0.1:{port}/wfgen/graphql"
+    wf = WorkflowGen(upstream_settings(url, retry_budget_seconds=0.3))
+    client = await aiohttp_client(build_app(scim_settings(), wf))  # WorkflowGen is down
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    assert (await client.get("/readyz")).status == 503
+    response = await client.get(f"{BASE}/Users", headers=headers)
+    assert (response.status, "Retry-After" in response.headers) == (503, True)
+    assert response.content_type == "application/scim+json"
+    assert (await client.get(f"{BASE}/Users")).status == 401  # auth still comes first
+
+    emulator = TestServer(build_emulator(EmulatorSettings()), port=port)
+    await emulator.start_server()
+    try:
+        async with asyncio.timeout(10):
+            # Polling is what an orchestrator's readiness probe does too.
+            while (await client.get("/readyz")).status != 200:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        response = await client.get(f"{BASE}/Users", headers=headers)
+        assert response.status == 200
+    finally:
+        await emulator.close()

@@ -9,6 +9,7 @@ from ..translators.attributes import VOCABULARY
 from . import discovery, groups, health, users
 from .auth import bearer_auth
 from .errors import scim_errors
+from .lifecycle import ready_gate, upstream_lifecycle
 from .limits import concurrency_cap
 from .logs import access_log
 from .observe import metrics_listener, observe
@@ -61,6 +62,7 @@ def build_app(
             scim_errors,
             bearer_auth(scim.token, prefixes),
             concurrency_cap(scim.max_concurrent_requests, prefixes),
+            ready_gate(wf, prefixes),
         ],
     )
     app[SETTINGS] = scim
@@ -75,14 +77,9 @@ def build_app(
         app.cleanup_ctx.append(metrics_listener(counted, metrics))
     if manage_upstream:
 
-        async def upstream(app: web.Application) -> object:
-            await wf.start()
-            counted.ready.set(1)
-            yield
-            counted.ready.set(0)
-            await wf.close()
+        def closed() -> None:
             if audit_log is not None:
                 audit_log.close()
 
-        app.cleanup_ctx.append(upstream)  # type: ignore[arg-type]
+        app.cleanup_ctx.append(upstream_lifecycle(wf, counted, closed))
     return app
