@@ -20,7 +20,7 @@ import json
 import random
 import urllib.parse
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -143,14 +143,13 @@ class Entra:
             if not keys:
                 return
             pending = iter(keys)
-
-            async def worker() -> None:
-                for key in pending:
-                    await self._run_chain(key)
-
             async with asyncio.TaskGroup() as group:
                 for _ in range(self.concurrency):
-                    group.create_task(worker())
+                    group.create_task(self._worker(pending))
+
+    async def _worker(self, keys: Iterator[str]) -> None:
+        for key in keys:
+            await self._run_chain(key)
 
     async def _run_chain(self, key: str) -> None:
         chain = self.chains[key]
@@ -205,7 +204,7 @@ class Entra:
 
         return Op(f"user:{user.index}", "create user", run)
 
-    async def _lookup_user(self, user: EntraUser) -> str | None | Literal["retry"]:
+    async def _lookup_user(self, user: EntraUser) -> str | Literal["retry"] | None:
         status, body = await self.send(
             "GET", f"/Users?{_filter(f'userName eq {json.dumps(user.user_name)}')}"
         )
@@ -311,7 +310,7 @@ class Entra:
 
         return Op(f"group:{group.index}", "create group", run)
 
-    async def _lookup_group(self, group: EntraGroup) -> str | None | Literal["retry"]:
+    async def _lookup_group(self, group: EntraGroup) -> str | Literal["retry"] | None:
         query = _filter(f"displayName eq {json.dumps(group.name)}")
         status, body = await self.send("GET", f"/Groups?{query}&excludedAttributes=members")
         if status != 200:
@@ -319,9 +318,7 @@ class Entra:
         resources = body.get("Resources") or []
         return str(resources[0]["id"]) if resources else None
 
-    def change_members(
-        self, group: EntraGroup, users: list[EntraUser], *, add: bool
-    ) -> list[Op]:
+    def change_members(self, group: EntraGroup, users: list[EntraUser], *, add: bool) -> list[Op]:
         if add:
             group.members.update(u.index for u in users)
         else:
@@ -489,7 +486,8 @@ class Verdict:
 
 async def verify(channel: Channel, plan: Plan, directory: str) -> Verdict:
     verdict = Verdict()
-    data = await channel.graphql("query($n: String) { directory(name: $n) { id } }", {"n": directory})
+    query = "query($n: String) { directory(name: $n) { id } }"
+    data = await channel.graphql(query, {"n": directory})
     directory_id = data["directory"]["id"]
     stored: list[dict[str, Any]] = []
     page = 1

@@ -5,6 +5,7 @@ request left failing. The full-size run is bench/chaos.py."""
 from typing import Any
 
 from bench.chaos_client import chaos_run
+
 from tests.harness import Scim, StartStack
 from wfgen_scim.emulator import EmulatorSettings
 

@@ -70,10 +70,11 @@ async def handle_graphql(request: web.Request) -> web.StreamResponse:
             headers={"Allow": "POST"},
         )
     context = RequestContext(state.db, actor, state.stats)
+    document = prepared.document
 
     def execute() -> dict[str, Any]:
         return state.graphql.execute(
-            prepared.document, graphql_request.variables, graphql_request.operation_name, context
+            document, graphql_request.variables, graphql_request.operation_name, context
         )
 
     delay = state.faults.take_late_commit() if is_mutation else None
