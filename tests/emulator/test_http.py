@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -208,3 +209,21 @@ async def test_directories_control(emulator: Emulator) -> None:
     assert response.status == 409
     data = await emulator.data("{ directories { totalCount items { name } } }")
     assert [d["name"] for d in data["directories"]["items"]] == ["WORKFLOWGEN", "SCIM", "Partners"]
+
+
+async def test_a_late_commit_lands_after_the_client_gave_up(emulator: Emulator) -> None:
+    await emulator.put_knobs(late_commit_next=1, late_commit_delay_ms=300)
+    # Queries are not affected and do not use up the counter.
+    assert not await alice_exists(emulator)
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.05):
+            await emulator.post(CREATE_USER, CREATE_ALICE)
+    assert not await alice_exists(emulator)  # not yet: the write is still "running"
+    for _ in range(100):
+        if await alice_exists(emulator):
+            break
+        await asyncio.sleep(0.02)
+    assert await alice_exists(emulator)  # IIS finished it after the client hung up
+    response = await emulator.client.get("/wfgen/emulator/faults")
+    assert await response.json() == {"late_commit": 1}
+    assert (await emulator.put_knobs())["late_commit_next"] == 0

@@ -42,6 +42,11 @@ async def put_knobs(request: web.Request) -> web.Response:
     return web.json_response(knobs.model_dump())
 
 
+async def get_faults(request: web.Request) -> web.Response:
+    """How many faults the knobs injected so far, by kind."""
+    return web.json_response(dict(request.app[STATE].faults.injected))
+
+
 async def post_directory(request: web.Request) -> web.Response:
     body = await _json_object(request)
     name, description = body.get("name"), body.get("description")
@@ -90,6 +95,7 @@ def add_control_routes(app: web.Application) -> None:
     app.router.add_delete("/wfgen/stats", reset_stats)
     app.router.add_get("/wfgen/emulator/knobs", get_knobs)
     app.router.add_put("/wfgen/emulator/knobs", put_knobs)
+    app.router.add_get("/wfgen/emulator/faults", get_faults)
     app.router.add_post("/wfgen/emulator/directories", post_directory)
     app.router.add_post("/wfgen/emulator/users/{user_id}/flags", post_user_flags)
 

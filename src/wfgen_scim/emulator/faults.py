@@ -1,4 +1,6 @@
-"""Fault injection: latency, 503s, dropped connections and answers lost after a commit.
+"""Fault injection: latency, 503s, dropped connections, answers lost after a commit, and
+late commits (a mutation that runs only after the client gave up, as IIS keeps processing a
+request whose client has gone).
 
 Rates draw from one seeded random generator, so a run with a `random_seed` replays the
 same faults; the `*_next` counters give tests deterministic faults.
@@ -7,6 +9,7 @@ same faults; the `*_next` counters give tests deterministic faults.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,6 +36,15 @@ class Knobs(BaseModel):
     commit_then_fail_next: int = Field(
         default=0, ge=0, description="The next N mutation requests lose their answer."
     )
+    late_commit_next: int = Field(
+        default=0,
+        ge=0,
+        description="The next N mutation requests wait late_commit_delay_ms, then commit "
+        "(and answer, to a client that has usually given up by then).",
+    )
+    late_commit_delay_ms: float = Field(
+        default=0, ge=0, description="How long a late commit waits before it runs."
+    )
     fail_operations: dict[str, int] = Field(
         default_factory=dict,
         description="Operation name -> the next N requests of that operation answer 503 "
@@ -51,6 +63,8 @@ class FaultInjector:
             random_seed=settings.random_seed,
         )
         self._random = random.Random(settings.random_seed)
+        # Faults injected so far, by kind (GET /wfgen/emulator/faults), for chaos runs.
+        self.injected: Counter[str] = Counter()
 
     def update(self, changes: dict[str, Any]) -> Knobs:
         """Merges `changes` into the knobs; raises pydantic's ValidationError if invalid."""
@@ -65,11 +79,11 @@ class FaultInjector:
 
     def take_failure(self) -> bool:
         """Whether this request is answered 503 without being executed."""
-        return self._take("fail_next", self.knobs.fail_rate)
+        return self._count("fail", self._take("fail_next", self.knobs.fail_rate))
 
     def take_drop(self) -> bool:
         """Whether this request's connection is closed without being executed."""
-        return self._take("drop_next", self.knobs.drop_rate)
+        return self._count("drop", self._take("drop_next", self.knobs.drop_rate))
 
     def take_operation_failure(self, operation_name: str | None) -> bool:
         """Whether this request, by its operation name, is answered 503 without running."""
@@ -78,11 +92,23 @@ class FaultInjector:
             return False
         left = {**self.knobs.fail_operations, operation_name or "": remaining - 1}
         self.knobs = self.knobs.model_copy(update={"fail_operations": left})
-        return True
+        return self._count("fail_operation", True)
 
     def take_lost_answer(self) -> bool:
         """Whether this executed mutation request's answer is lost."""
-        return self._take("commit_then_fail_next", self.knobs.commit_then_fail_rate)
+        taken = self._take("commit_then_fail_next", self.knobs.commit_then_fail_rate)
+        return self._count("lost_answer", taken)
+
+    def take_late_commit(self) -> float | None:
+        """Seconds this mutation request waits before it runs, if it is a late commit."""
+        if not self._count("late_commit", self._take("late_commit_next", 0.0)):
+            return None
+        return self.knobs.late_commit_delay_ms / 1000
+
+    def _count(self, kind: str, taken: bool) -> bool:
+        if taken:
+            self.injected[kind] += 1
+        return taken
 
     def _take(self, counter: str, rate: float) -> bool:
         remaining: int = getattr(self.knobs, counter)

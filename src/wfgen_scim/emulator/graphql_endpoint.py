@@ -1,13 +1,15 @@
 """The HTTP face of the API: /wfgen/graphql and /wfgen/graphql/schema.
 
 Order of a request: count it, apply latency and the knobs that fail it before anything
-runs, authenticate, parse, execute, then maybe lose the answer of a committed mutation.
+runs, authenticate, parse, (a late commit waits here), execute, then maybe lose the answer
+of a committed mutation.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,12 +70,35 @@ async def handle_graphql(request: web.Request) -> web.StreamResponse:
             headers={"Allow": "POST"},
         )
     context = RequestContext(state.db, actor, state.stats)
-    body = state.graphql.execute(
-        prepared.document, graphql_request.variables, graphql_request.operation_name, context
-    )
+    document = prepared.document
+
+    def execute() -> dict[str, Any]:
+        return state.graphql.execute(
+            document, graphql_request.variables, graphql_request.operation_name, context
+        )
+
+    delay = state.faults.take_late_commit() if is_mutation else None
+    if delay is not None:
+        # IIS does not stop a request whose client hung up: the write lands after the
+        # delay whatever the client did, so it runs in a task that a disconnect (which may
+        # cancel this handler) does not cancel.
+        late = asyncio.create_task(_run_late(delay, execute))
+        _LATE_COMMITS.add(late)
+        late.add_done_callback(_LATE_COMMITS.discard)
+        return web.json_response(await asyncio.shield(late))
+    body = execute()
     if is_mutation and state.faults.take_lost_answer():
         return _drop_connection(request)
     return web.json_response(body)
+
+
+# Late commits in flight (a task must be referenced until it is done).
+_LATE_COMMITS: set[asyncio.Task[dict[str, Any]]] = set()
+
+
+async def _run_late(delay: float, execute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    await asyncio.sleep(delay)
+    return execute()
 
 
 async def handle_schema(request: web.Request) -> web.Response:

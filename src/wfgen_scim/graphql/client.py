@@ -54,12 +54,14 @@ _TRANSIENT_STATUS = frozenset({429, 502, 503, 504})
 
 
 class _Transient(Exception):
-    """A failure that a later attempt may not have; `sent` if the request may have run."""
+    """A failure that a later attempt may not have; `sent` if the request may have run;
+    `still_running` if we stopped waiting while WorkflowGen may still be working on it."""
 
-    def __init__(self, reason: str, *, sent: bool) -> None:
+    def __init__(self, reason: str, *, sent: bool, still_running: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.sent = sent
+        self.still_running = still_running
 
 
 class _StaleCredentials(Exception):
@@ -143,6 +145,8 @@ class GraphQLClient:
             if isinstance(exc, _StaleCredentials) and not renewed:
                 renewed = True
                 return True
+            if isinstance(exc, _Transient) and exc.still_running and operation.is_mutation:
+                _warn_late_commit(operation, variables or {})
             again = isinstance(exc, _Transient) and (may_resend or not exc.sent)
             if again:
                 self.telemetry.upstream_retry(operation.name)
@@ -207,7 +211,8 @@ class GraphQLClient:
             cause = exc.__cause__
             # Nothing left the proxy if the TCP connection was never established.
             sent = not isinstance(cause, aiohttp.ClientConnectorError)
-            raise _Transient(why(cause), sent=sent) from None
+            timed_out = isinstance(cause, TimeoutError)
+            raise _Transient(why(cause), sent=sent, still_running=timed_out) from None
         except TransportProtocolError:
             # A 200 that is not GraphQL is a login page or a proxy's error page: something
             # between us and WorkflowGen intercepted the call, and retrying won't change it.
@@ -219,7 +224,7 @@ class GraphQLClient:
             ) from None
         except TimeoutError:
             outcome = "unavailable"
-            raise _Transient("timed out", sent=True) from None
+            raise _Transient("timed out", sent=True, still_running=True) from None
         finally:
             seconds = time.perf_counter() - started
             self.telemetry.upstream_call(operation.name, _outcome_class(outcome), seconds)
@@ -249,6 +254,20 @@ class GraphQLClient:
         if status is not None and status >= 500:
             return _Transient(f"HTTP {status}", sent=True)
         return UpstreamError(f"WorkflowGen answered HTTP {status}", operation=operation.name)
+
+
+def _warn_late_commit(operation: Operation, variables: Mapping[str, Any]) -> None:
+    """A web server keeps running a request whose client stopped waiting: this write may
+    land later, even after a newer write of the same object, and undo it unseen. Entra will
+    not notice; the administrator can, from this line (docs/design.md, "Late commits")."""
+    target = variables.get("id") or variables.get("group_id")
+    log.warning(
+        "WorkflowGen did not answer %s in time and may still apply it later, possibly over "
+        "a newer change of %s; if that object looks stale, provision it on demand in Entra",
+        operation.name,
+        target,
+        extra={"operation": operation.name, "target_id": target, "event": "late_commit_risk"},
+    )
 
 
 def _outcome_class(outcome: str) -> str:
