@@ -42,6 +42,10 @@ async def run_demo(host: str, port: int, emulator_port: int, token: str, db: str
         print(f"WorkflowGen emulator (GraphQL): {graphql_url}")
         print(f"SCIM endpoint (Tenant URL):     {scim_url}")
         print(f"Secret Token:                   {token}")
+        print(
+            f"WorkflowGen administrator:      {emulator.admin_username} / "
+            f'{emulator.admin_password} (auth = "basic", what `check` and the proxy use)'
+        )
         print(f"Emulator data:                  {db}")
         print(f'Try: curl -H "Authorization: Bearer {token}" {scim_url}/Users')
         print("wfgen-scim demo is ready (Ctrl-C stops it)", flush=True)

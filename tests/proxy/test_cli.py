@@ -67,6 +67,8 @@ async def test_demo_serves_scim_in_front_of_the_emulator(tmp_path: Path) -> None
         assert f"http://127.0.0.1:{port}/scim/v2" in text
         assert f"http://127.0.0.1:{emulator_port}/wfgen/graphql" in text
         assert token in text
+        # What `check` needs to log in to the emulator.
+        assert "wfgen_admin / admin-password" in text
         headers = {"Authorization": f"Bearer {token}"}
         async with aiohttp.ClientSession() as http:
             url = f"http://127.0.0.1:{port}/scim/v2/Users"

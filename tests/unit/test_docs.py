@@ -1,7 +1,11 @@
 """The README and the Dockerfile keep telling the truth about the code."""
 
 import re
+import tomllib
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from tests.harness import budget_table_rows
 from wfgen_scim.config import InstanceConfig
@@ -26,6 +30,13 @@ def test_readme_has_exactly_the_two_set_up_commands_and_ci_runs_the_test_one() -
     assert "scripts/test" in (REPO / ".ci" / "run").read_text()
 
 
+def test_ci_drives_the_container_script_the_readme_names() -> None:
+    readme = (REPO / "README.md").read_text()
+    assert "scripts/container-test" in readme
+    assert "<!-- container-steps -->" in readme
+    assert "scripts/container-test" in (REPO / ".ci" / "run").read_text()
+
+
 def test_dockerfile_runs_serve_as_non_root_with_a_healthcheck() -> None:
     dockerfile = (REPO / "Dockerfile").read_text()
     base = re.search(r"^ARG BASE_IMAGE=python:3\.(\d+)-slim$", dockerfile, re.MULTILINE)
@@ -39,6 +50,7 @@ def test_dockerfile_runs_serve_as_non_root_with_a_healthcheck() -> None:
     assert "/healthz" in dockerfile
     assert 'CMD ["serve", "--config", "/etc/wfgen-scim/instance.toml"]' in dockerfile
     assert 'ENTRYPOINT ["wfgen-scim"]' in dockerfile
+    assert "PIP_CONSTRAINT=/build/constraints.txt" in dockerfile
 
 
 def test_readme_round_trip_table_is_the_budget_file() -> None:
@@ -46,3 +58,22 @@ def test_readme_round_trip_table_is_the_budget_file() -> None:
     table = readme.split("### WorkflowGen round trips per SCIM request", 1)[1].split("##", 1)[0]
     shown = [line for line in table.splitlines() if line.startswith("| `")]
     assert shown == budget_table_rows()
+
+
+def test_the_image_pins_every_runtime_dependency_within_pyproject() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    pins: dict[str, str] = {}
+    for line in (REPO / "constraints.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = version
+    requirements = [
+        *project["project"]["dependencies"],
+        *project["build-system"]["requires"],
+    ]
+    for text in requirements:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not pinned in constraints.txt"
+        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} vs {text}"
