@@ -35,7 +35,8 @@ ENV PATH=/opt/wfgen-scim/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     WFGEN_SCIM_HEALTH_PORT=8080
-EXPOSE 8080
+# SCIM, and Prometheus metrics ([metrics] in the config).
+EXPOSE 8080 9464
 USER 10001:10001
 # Liveness of the SCIM server; set WFGEN_SCIM_HEALTH_PORT if scim.port is not 8080.
 # OCI-format builds (podman's and buildah's default) drop HEALTHCHECK: build with
