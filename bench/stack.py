@@ -221,7 +221,9 @@ class Stack:
         return child
 
 
-def _proxy_config(workdir: Path, scim_port: int, graphql_url: str, log_level: str) -> Path:
+def _proxy_config(
+    workdir: Path, scim_port: int, graphql_url: str, log_level: str, extra: str = ""
+) -> Path:
     # Secrets go in files beside the config, as the README recommends for deployments.
     (workdir / "scim_token").write_text(TOKEN + "\n")
     (workdir / "wfgen_password").write_text(ADMIN_PASSWORD + "\n")
@@ -242,7 +244,7 @@ password_file = "{workdir / "wfgen_password"}"
 [logging]
 level = "{log_level}"
 format = "json"
-"""
+{extra}"""
     )
     return path
 
@@ -254,8 +256,12 @@ async def running_stack(
     seed_users: int = 0,
     proxy_log_level: str = "INFO",
     profile_proxy: Path | None = None,
+    extra_config: str = "",
 ) -> AsyncIterator[Stack]:
-    """Emulator (in-memory SQLite) and proxy, ready to serve; both stopped on the way out."""
+    """Emulator (in-memory SQLite) and proxy, ready to serve; both stopped on the way out.
+
+    extra_config is TOML appended to the proxy's config (e.g. an [oauth] section).
+    """
     with tempfile.TemporaryDirectory(prefix="wfgen-bench-") as tmp:
         workdir = Path(tmp)
         emulator_port, scim_port = free_port(), free_port()
@@ -274,7 +280,9 @@ async def running_stack(
                 ],
                 ready="emulator ready",
             )
-            config = _proxy_config(workdir, scim_port, stack.graphql_url, proxy_log_level)
+            config = _proxy_config(
+                workdir, scim_port, stack.graphql_url, proxy_log_level, extra_config
+            )
             profiler = ["-m", "cProfile", "-o", str(profile_proxy)] if profile_proxy else []
             await stack.add(
                 "proxy",

@@ -62,7 +62,7 @@ def upstream_settings(url: str, **overrides: Any) -> WorkflowGenSettings:
 
 
 def scim_settings(**overrides: Any) -> ScimSettings:
-    return ScimSettings(token=SecretStr(TOKEN), **overrides)
+    return ScimSettings(**{"token": SecretStr(TOKEN), **overrides})
 
 
 class Upstream:

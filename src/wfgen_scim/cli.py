@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .config import ConfigError, InstanceConfig, LoggingSettings, load_config
-from .demo import DEFAULT_TOKEN, run_demo
+from .demo import DEFAULT_CLIENT_SECRET, DEFAULT_TOKEN, run_demo
 from .emulator import cli as emulator_cli
 from .graphql import UpstreamError, WorkflowGen
 from .graphql.schema_check import check
 from .proxy.app import build_app
+from .proxy.entra_auth.hashed import new_secret, printable_hash
 from .proxy.logs import configure_logging
 from .proxy.server import serve_until_stopped
 from .translators.attributes import VOCABULARY
@@ -39,6 +40,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--emulator-port", type=int, default=8081, help="emulator GraphQL port")
     demo.add_argument("--token", default=DEFAULT_TOKEN, help="the bearer token Entra would send")
     demo.add_argument("--db", default="wfgen-demo.sqlite3", help="emulator SQLite file")
+    demo.add_argument(
+        "--client-secret", default=DEFAULT_CLIENT_SECRET, help="the demo OAuth client's secret"
+    )
+
+    token = commands.add_parser(
+        "token", help="generate a secret for Entra and print the hash to put in the config"
+    )
+    token.add_argument(
+        "--stdin", action="store_true", help="hash a secret read from standard input instead"
+    )
 
     emulator = commands.add_parser("emulator", help="the WorkflowGen emulator alone")
     emulator_cli.add_arguments(emulator)
@@ -51,7 +62,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(_config(args.config))
         if args.command == "demo":
             configure_logging(LoggingSettings(level="WARNING", format="text"))
-            return _run(run_demo(args.host, args.port, args.emulator_port, args.token, args.db))
+            return _run(
+                run_demo(
+                    args.host,
+                    args.port,
+                    args.emulator_port,
+                    args.token,
+                    args.db,
+                    client_secret=args.client_secret,
+                )
+            )
+        if args.command == "token":
+            return _token(from_stdin=args.stdin)
         configure_logging(LoggingSettings(level="INFO", format="text"))
         settings = emulator_cli.settings_from_args(args)
         return _run(emulator_cli.serve(settings, ready=_announce_emulator))
@@ -86,7 +108,14 @@ def _serve(config: InstanceConfig) -> int:
         log.warning("workflowgen.verify_tls is false: WorkflowGen's certificate is not checked")
     try:
         wf = WorkflowGen(config.workflowgen, vocabulary=VOCABULARY)
-        app = build_app(config.scim, wf, metrics=config.metrics, audit=config.audit)
+        app = build_app(
+            config.scim,
+            wf,
+            metrics=config.metrics,
+            audit=config.audit,
+            oauth=config.oauth,
+            auth_limits=config.auth_limits,
+        )
         asyncio.run(
             serve_until_stopped(
                 app,
@@ -102,14 +131,32 @@ def _serve(config: InstanceConfig) -> int:
 
 
 def _check(config: InstanceConfig) -> int:
+    from .proxy.entra_auth.report import auth_report  # loads PyJWT only when asked
+
+    passed, problems = asyncio.run(auth_report(config))
     report = asyncio.run(check(config.workflowgen, VOCABULARY))
-    for line in report.passed:
+    for line in passed + report.passed:
         print(f"ok   {line}")
     for line in report.notes:
         print(f"note {line}")
-    for line in report.problems:
+    for line in problems + report.problems:
         print(f"FAIL {line}")
-    return 0 if report.ok else 1
+    return 0 if report.ok and not problems else 1
+
+
+def _token(*, from_stdin: bool) -> int:
+    """A new secret and its hash; the secret goes to Entra, the hash to the config."""
+    if from_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+        if not secret:
+            print("wfgen-scim: nothing to hash on standard input", file=sys.stderr)
+            return 2
+        print(printable_hash(secret))
+        return 0
+    secret = new_secret()
+    print(f"Secret (give it to Entra, then forget it): {secret}")
+    print(f"Hash (scim.token_hashes or a client's secret_hashes): {printable_hash(secret)}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ def test_environment_overrides_and_secret_files(tmp_path: Path) -> None:
             "UNRELATED": "x",
         },
     )
+    assert config.scim.token is not None
     assert config.scim.token.get_secret_value() == "token-from-a-mounted-secret"
     assert config.workflowgen.directory == "ENTRA"
 
@@ -123,3 +124,33 @@ def test_clear_text_credentials_to_another_host_are_refused(
     else:
         with pytest.raises(ConfigError, match=r"workflowgen\.allow_insecure_http"):
             load_config(write(tmp_path, text), environ={})
+
+
+def test_static_tokens_in_every_form_and_at_least_one_way_in(tmp_path: Path) -> None:
+    from wfgen_scim.proxy.entra_auth.hashed import printable_hash
+
+    hashed = printable_hash("some-token-0123456789")
+    tokens = tmp_path / "tokens"
+    tokens.write_text("first-token-0123456789\nsecond-token-0123456789\n")
+    path = tmp_path / "c.toml"
+    path.write_text(MINIMAL.replace('token = "a-long-enough-secret-token"', ""))
+    config = load_config(
+        path,
+        environ={
+            "WFGEN_SCIM__SCIM__TOKENS_FILE": str(tokens),
+            "WFGEN_SCIM__SCIM__TOKEN_HASHES": hashed.upper().replace("SHA256:", "sha256:"),
+        },
+    )
+    assert [t.get_secret_value() for t in config.scim.clear_tokens] == [
+        "first-token-0123456789",
+        "second-token-0123456789",
+    ]
+    assert config.scim.token_hashes == [hashed.removeprefix("sha256:")]
+    with pytest.raises(ConfigError, match=r"scim\.token is required"):
+        load_config(path, environ={})
+    with pytest.raises(ConfigError, match="sha256"):
+        load_config(path, environ={"WFGEN_SCIM__SCIM__TOKEN_HASHES": "abc"})
+    with pytest.raises(ConfigError, match=r"oauth\.signing_key_paths"):
+        load_config(path, environ={"WFGEN_SCIM__OAUTH__ENABLED": "true"})
+    with pytest.raises(ConfigError, match="token_lifetime_minutes"):
+        load_config(path, environ={"WFGEN_SCIM__OAUTH__TOKEN_LIFETIME_MINUTES": "30"})

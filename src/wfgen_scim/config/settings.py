@@ -5,9 +5,19 @@ SecretStr so they never show up in a repr, a log line or an error message.
 """
 
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    model_validator,
+)
+
+from .auth import FailureLimitSettings, HashList, OAuthSettings, split_list
 
 MIN_TOKEN_LENGTH = 16
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
@@ -26,9 +36,20 @@ class ScimSettings(_Section):
         pattern=r"^(/[A-Za-z0-9._~-]+)+$",
         description="SCIM base path; also served without a trailing '/v2'.",
     )
-    token: SecretStr = Field(
+    token: SecretStr | None = Field(
+        None,
         description="Bearer token Entra sends (its 'Secret Token'). Use token_file or the "
         "environment rather than writing it here.",
+    )
+    tokens: Annotated[list[SecretStr], BeforeValidator(split_list)] = Field(
+        default_factory=list,
+        description="More accepted tokens, for a rotation without downtime (tokens_file: "
+        "one per line).",
+    )
+    token_hashes: HashList = Field(
+        default_factory=list,
+        description="Accepted tokens stored as SHA-256 hashes ('sha256:<hex>', printed by "
+        "`wfgen-scim token`): the clear value then lives only in Entra.",
     )
     public_url: HttpUrl | None = Field(
         None,
@@ -77,13 +98,22 @@ class ScimSettings(_Section):
         "stop: 10 s).",
     )
 
+    @property
+    def clear_tokens(self) -> list[SecretStr]:
+        return ([self.token] if self.token is not None else []) + list(self.tokens)
+
+    @property
+    def has_static_tokens(self) -> bool:
+        return bool(self.clear_tokens or self.token_hashes)
+
     @model_validator(mode="after")
     def _token_is_strong(self) -> Self:
-        if len(self.token.get_secret_value()) < MIN_TOKEN_LENGTH:
-            raise ValueError(
-                f"scim.token must be at least {MIN_TOKEN_LENGTH} characters: "
-                "it is the only thing protecting your WorkflowGen directory"
-            )
+        for key, values in (("scim.token", [self.token]), ("scim.tokens", self.tokens)):
+            if any(v is not None and len(v.get_secret_value()) < MIN_TOKEN_LENGTH for v in values):
+                raise ValueError(
+                    f"{key} must be at least {MIN_TOKEN_LENGTH} characters: "
+                    "it is what protects your WorkflowGen directory"
+                )
         return self
 
 
@@ -236,3 +266,15 @@ class InstanceConfig(_Section):
     logging: LoggingSettings = LoggingSettings()
     metrics: MetricsSettings = MetricsSettings()
     audit: AuditSettings = AuditSettings()
+
+    oauth: OAuthSettings = OAuthSettings()
+    auth_limits: FailureLimitSettings = FailureLimitSettings()
+
+    @model_validator(mode="after")
+    def _entra_can_authenticate(self) -> Self:
+        if not self.scim.has_static_tokens and not self.oauth.enabled:
+            raise ValueError(
+                "scim.token is required (or scim.tokens, scim.token_hashes, or [oauth] "
+                "enabled = true): Entra needs a way to authenticate"
+            )
+        return self

@@ -2,12 +2,20 @@
 
 from aiohttp import web
 
-from ..config import AuditSettings, MetricsSettings, ScimSettings
+from ..config import (
+    AuditSettings,
+    ConfigError,
+    FailureLimitSettings,
+    MetricsSettings,
+    OAuthSettings,
+    ScimSettings,
+)
 from ..graphql import WorkflowGen
 from ..observability import AuditLog, Metrics, Telemetry
 from ..translators.attributes import VOCABULARY
 from . import discovery, groups, health, users
 from .auth import bearer_auth
+from .entra_auth.service import ENTRA_AUTH, EntraAuth
 from .errors import scim_errors
 from .lifecycle import ready_gate, upstream_lifecycle
 from .limits import concurrency_cap
@@ -33,13 +41,18 @@ def build_app(
     manage_upstream: bool = True,
     metrics: MetricsSettings | None = None,
     audit: AuditSettings | None = None,
+    oauth: OAuthSettings | None = None,
+    auth_limits: FailureLimitSettings | None = None,
 ) -> web.Application:
     """The proxy app. With manage_upstream, the app starts and closes the gateway itself.
 
     Metrics are always counted (the tests read them from `app[METRICS]`); `metrics`
     settings also serve them on their own listener. `audit` settings turn the audit log on.
+    `oauth` turns the token endpoint on. Raises ConfigError when a signing key cannot load.
     """
     prefixes = base_paths(scim)
+    oauth = oauth or OAuthSettings()
+    auth = EntraAuth(scim, oauth, auth_limits or FailureLimitSettings())
     if wf.vocabulary is None:
         wf.vocabulary = VOCABULARY
     counted = Metrics()
@@ -60,7 +73,7 @@ def build_app(
             observe(counted, prefixes),
             access_log,
             scim_errors,
-            bearer_auth(scim.token, prefixes),
+            bearer_auth(auth, prefixes),
             concurrency_cap(scim.max_concurrent_requests, prefixes),
             ready_gate(wf, prefixes),
         ],
@@ -68,6 +81,18 @@ def build_app(
     app[SETTINGS] = scim
     app[WORKFLOWGEN] = wf
     app[METRICS] = counted
+    app[ENTRA_AUTH] = auth
+    if oauth.enabled:
+        if oauth.token_path.startswith(prefixes):
+            raise ConfigError("oauth.token_path must lie outside scim.base_path")
+        from .entra_auth.endpoint import token_endpoint
+
+        app.router.add_post(oauth.token_path, token_endpoint)
+
+    async def close_auth(app: web.Application) -> None:
+        await auth.close()
+
+    app.on_cleanup.append(close_auth)
     for prefix in prefixes:
         add_resource_routes(app, prefix, "Users", users.HANDLERS)
         add_resource_routes(app, prefix, "Groups", groups.HANDLERS)

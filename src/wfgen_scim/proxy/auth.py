@@ -1,35 +1,84 @@
-"""Entra's Secret Token: `Authorization: Bearer <token>`, checked before anything else."""
+"""Entra's credentials on the SCIM endpoints, checked before anything else.
 
-import hmac
+`Authorization: Bearer <token>` where the token is a static one (scim.token, scim.tokens,
+scim.token_hashes) or an access token from our token endpoint. Every refusal is a SCIM error
+(401, or 429 for an address that keeps failing), logged without the credential.
+"""
+
+import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
-from pydantic import SecretStr
+from scim2_models import SCIMException
 
+from .entra_auth.service import EntraAuth, Outcome
 from .errors import UnauthorizedError, error_response
+
+log = logging.getLogger("wfgen_scim.auth")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def bearer_auth(token: SecretStr, protected_prefixes: tuple[str, ...]) -> Middleware:
-    expected = token.get_secret_value().encode()
+class TooManyFailuresError(SCIMException):
+    status = 429
+    _default_detail = "too many failed authentications from this address; retry later"
 
+
+def client_address(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+def refusal(auth: EntraAuth, request: web.Request, reason: str) -> int | None:
+    """Count a failed authentication and log it; the Retry-After if the address is refused.
+
+    One line per failure until the address is refused, then one line for the lockout and
+    none while it lasts: a guesser cannot flood the log.
+    """
+    address = client_address(request)
+    retry_after = auth.limiter.retry_after(address)
+    if retry_after is not None:
+        auth.limiter.refused()
+        return retry_after
+    extra = {"client_address": address, "reason": reason, "path": request.path}
+    if auth.limiter.failed(address):
+        counters = auth.limiter.counters
+        log.warning(
+            "authentication failures from %s: refused for %ss (%s); last: %s",
+            address,
+            round(auth.limiter.lockout_seconds),
+            f"{counters.lockouts} lockouts, {counters.failures} failures so far",
+            reason,
+            extra=extra,
+        )
+    else:
+        log.info("authentication failed from %s: %s", address, reason, extra=extra)
+    return None
+
+
+def bearer_auth(auth: EntraAuth, protected_prefixes: tuple[str, ...]) -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith(protected_prefixes):
-            scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-            # aiohttp hands over non-UTF-8 header bytes as lone surrogates: encode them back
-            # as they came rather than fail (a 500, and a traceback quoting the header).
-            try:
-                offered = presented.strip().encode("utf-8", "surrogateescape")
-            except UnicodeError:
-                offered = b""
-            # compare_digest: the time taken must not tell how much of a guess was right.
-            if scheme.lower() != "bearer" or not hmac.compare_digest(offered, expected):
-                response = error_response(UnauthorizedError())
-                response.headers["WWW-Authenticate"] = 'Bearer realm="scim"'
-                return response
-        return await handler(request)
+        if not request.path.startswith(protected_prefixes):
+            return await handler(request)
+        outcome = auth.bearer(request.headers.get("Authorization", ""))
+        if outcome.client is not None:
+            return await handler(request)
+        return _refused(auth, request, outcome)
 
     return middleware
+
+
+def _refused(auth: EntraAuth, request: web.Request, outcome: Outcome) -> web.Response:
+    retry_after = refusal(auth, request, outcome.reason)
+    if retry_after is not None:
+        response = error_response(TooManyFailuresError())
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+    response = error_response(UnauthorizedError())
+    # RFC 6750 s3: no error code when no credentials came, invalid_token when a bad one did.
+    challenge = 'Bearer realm="scim"'
+    if outcome.bad_token:
+        challenge += ', error="invalid_token"'
+    response.headers["WWW-Authenticate"] = challenge
+    return response
