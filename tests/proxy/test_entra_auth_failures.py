@@ -23,6 +23,7 @@ from tests.auth_harness import (
 from tests.harness import TOKEN, Scim
 from tests.proxy.conftest import StartAuth
 from wfgen_scim.config import OAuthSettings
+from wfgen_scim.proxy.state import METRICS
 
 GRANT = {"grant_type": "client_credentials"}
 
@@ -224,6 +225,12 @@ async def test_an_address_that_keeps_failing_gets_429_but_right_credentials_stil
     for headers in ({"Authorization": f"Bearer {answer['access_token']}"}, scim.headers):
         for _ in range(5):
             assert (await scim.get("/Users", headers=headers))[0] == 200
+    sample = scim.client.app[METRICS].registry.get_sample_value
+    failures = "wfgen_scim_auth_failures_total"
+    assert sample(failures, {"endpoint": "scim", "outcome": "rejected"}) == 3
+    assert sample(failures, {"endpoint": "scim", "outcome": "refused"}) == 1
+    assert sample(failures, {"endpoint": "token", "outcome": "refused"}) == 1
+    assert sample("wfgen_scim_auth_lockouts_total", {}) == 1
     auth_lines = [r for r in caplog.records if r.name == "wfgen_scim.auth"]
     # Three failures, one lockout line, none for the refused ones, one token issued.
     assert [r.levelname for r in auth_lines] == ["INFO", "INFO", "WARNING", "INFO"]

@@ -62,6 +62,18 @@ class Metrics:
             ["resource", "outcome"],
             registry=r,
         )
+        self.auth_failures = Counter(
+            "wfgen_scim_auth_failures",
+            "Failed authentications, by endpoint (scim, token) and outcome: rejected (401) "
+            "or refused (429, the address is locked out for a while).",
+            ["endpoint", "outcome"],
+            registry=r,
+        )
+        self.auth_lockouts = Counter(
+            "wfgen_scim_auth_lockouts",
+            "Client addresses locked out after repeated failed authentications.",
+            registry=r,
+        )
         self.ready = Gauge(
             "wfgen_scim_ready",
             "1 when WorkflowGen answered and its directory and schema checked out.",

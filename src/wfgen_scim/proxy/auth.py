@@ -14,6 +14,7 @@ from scim2_models import SCIMException
 
 from .entra_auth.service import EntraAuth, Outcome
 from .errors import UnauthorizedError, error_response
+from .state import METRICS
 
 log = logging.getLogger("wfgen_scim.auth")
 
@@ -29,19 +30,25 @@ def client_address(request: web.Request) -> str:
     return request.remote or "unknown"
 
 
-def refusal(auth: EntraAuth, request: web.Request, reason: str) -> int | None:
+def refusal(
+    auth: EntraAuth, request: web.Request, reason: str, endpoint: str = "scim"
+) -> int | None:
     """Count a failed authentication and log it; the Retry-After if the address is refused.
 
     One line per failure until the address is refused, then one line for the lockout and
     none while it lasts: a guesser cannot flood the log.
     """
     address = client_address(request)
+    metrics = request.app[METRICS]
     retry_after = auth.limiter.retry_after(address)
     if retry_after is not None:
         auth.limiter.refused()
+        metrics.auth_failures.labels(endpoint, "refused").inc()
         return retry_after
+    metrics.auth_failures.labels(endpoint, "rejected").inc()
     extra = {"client_address": address, "reason": reason, "path": request.path}
     if auth.limiter.failed(address):
+        metrics.auth_lockouts.inc()
         counters = auth.limiter.counters
         log.warning(
             "authentication failures from %s: refused for %ss (%s); last: %s",

@@ -61,7 +61,7 @@ async def token_endpoint(request: web.Request) -> web.Response:
         body = {"error": exc.error, "error_description": exc.description}
         if exc.error != "invalid_client":
             return oauth_json(body, exc.status)
-        retry_after = refusal(auth, request, exc.reason)
+        retry_after = refusal(auth, request, exc.reason, "token")
         if retry_after is not None:
             body["error_description"] = "too many failed authentications; retry later"
             return oauth_json(body, 429, {"Retry-After": str(retry_after)})
