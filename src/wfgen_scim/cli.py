@@ -1,4 +1,4 @@
-"""`wfgen-scim`: serve, demo, emulator, check."""
+"""`wfgen-scim`: serve, demo, emulator, check, link."""
 
 import argparse
 import asyncio
@@ -11,8 +11,11 @@ from pathlib import Path
 from .config import ConfigError, InstanceConfig, LoggingSettings, load_config
 from .demo import DEFAULT_TOKEN, run_demo
 from .emulator import cli as emulator_cli
+from .emulator.seed import SeedError, read_seed
 from .graphql import UpstreamError, WorkflowGen
 from .graphql.schema_check import check
+from .migration import command as link_command
+from .migration.entra import InputError
 from .proxy.app import build_app
 from .proxy.logs import configure_logging
 from .proxy.server import serve_until_stopped
@@ -39,6 +42,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--emulator-port", type=int, default=8081, help="emulator GraphQL port")
     demo.add_argument("--token", default=DEFAULT_TOKEN, help="the bearer token Entra would send")
     demo.add_argument("--db", default="wfgen-demo.sqlite3", help="emulator SQLite file")
+    demo.add_argument(
+        "--seed", metavar="FILE", help="legacy directories, users and groups (examples/)"
+    )
+
+    link = commands.add_parser(
+        "link", help="link existing WorkflowGen users and groups to Entra before its first cycle"
+    )
+    link_command.add_arguments(link)
 
     emulator = commands.add_parser("emulator", help="the WorkflowGen emulator alone")
     emulator_cli.add_arguments(emulator)
@@ -49,13 +60,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(_config(args.config))
         if args.command == "check":
             return _check(_config(args.config))
+        if args.command == "link":
+            export = link_command.prepare(args)
+            return link_command.main(args, _config(args.config), export)
         if args.command == "demo":
             configure_logging(LoggingSettings(level="WARNING", format="text"))
-            return _run(run_demo(args.host, args.port, args.emulator_port, args.token, args.db))
+            if args.seed is not None:
+                read_seed(args.seed)
+            return _run(
+                run_demo(args.host, args.port, args.emulator_port, args.token, args.db, args.seed)
+            )
         configure_logging(LoggingSettings(level="INFO", format="text"))
         settings = emulator_cli.settings_from_args(args)
         return _run(emulator_cli.serve(settings, ready=_announce_emulator))
-    except ConfigError as exc:
+    except (ConfigError, SeedError, InputError) as exc:
         print(f"wfgen-scim: {exc}", file=sys.stderr)
         return 2
 

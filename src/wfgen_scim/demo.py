@@ -14,8 +14,10 @@ from .proxy.app import build_app
 DEFAULT_TOKEN = "demo-secret-token-change-me"
 
 
-async def run_demo(host: str, port: int, emulator_port: int, token: str, db: str) -> None:
-    emulator = EmulatorSettings(host=host, port=emulator_port, db=db)
+async def run_demo(
+    host: str, port: int, emulator_port: int, token: str, db: str, seed: str | None = None
+) -> None:
+    emulator = EmulatorSettings(host=host, port=emulator_port, db=db, seed_file=seed)
     graphql_url = f"http://{host}:{emulator_port}/wfgen/graphql"
     try:
         scim = ScimSettings(host=host, port=port, token=SecretStr(token))
