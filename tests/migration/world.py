@@ -76,7 +76,8 @@ def export() -> tuple[dict[str, Any], dict[str, Any]]:
         {"id": gid(k), "displayName": f"Team {k}", "securityEnabled": True,
          "members": [{"id": eid(i)} for i in range(11, 180) if i % 10 == k]}
         for k in range(10)
-    ] + [{"id": gid(99), "displayName": "Newcomers", "securityEnabled": True, "members": []}]  # fmt: skip
+    ]  # fmt: skip
+    groups.append({"id": gid(99), "displayName": "Newcomers", "securityEnabled": True})
     return (
         {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users", "value": users},
         {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#groups", "value": groups},
