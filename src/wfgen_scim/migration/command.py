@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -18,9 +19,12 @@ from ..graphql.directories import Directories
 from .apply import apply
 from .drift import Drift, drift
 from .entra import EntraExport, InputError, read_exports
+from .graph import AUTHORITY_HOST, GRAPH_URL, GraphSource, fetch
 from .plan import BUILTIN_DIRECTORY, Match, default_sources, plan
 from .plan import Directories as Scope
 from .report import check_report_path, details, table, write_report
+
+SECRET_ENV = "WFGEN_SCIM_GRAPH_CLIENT_SECRET"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="exports",
         action="append",
         type=Path,
-        required=True,
+        default=[],
         metavar="EXPORT",
         help="Microsoft Graph JSON (/users, /groups pages) or the portal's users CSV; repeatable",
     )
@@ -52,6 +56,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--drift", action="store_true", help="compare the export with the SCIM directory instead"
     )
+    live = parser.add_argument_group("live from Microsoft Graph (client credentials)")
+    live.add_argument("--graph-tenant", metavar="TENANT", help="tenant id or domain")
+    live.add_argument("--graph-client-id", metavar="ID", help="app registration's client id")
+    live.add_argument(
+        "--graph-client-secret-file",
+        type=Path,
+        metavar="FILE",
+        help=f"file holding the client secret (or the environment variable {SECRET_ENV})",
+    )
+    live.add_argument("--graph-url", default=GRAPH_URL, help=f"default {GRAPH_URL}")
+    live.add_argument(
+        "--graph-authority-host", default=AUTHORITY_HOST, help=f"default {AUTHORITY_HOST}"
+    )
+    live.add_argument("--graph-ca-file", help="extra CA bundle for Graph and its token endpoint")
     parser.add_argument(
         "--concurrency", type=int, default=4, help="changes in flight at once (default 4)"
     )
@@ -64,10 +82,52 @@ def prepare(args: argparse.Namespace) -> EntraExport:
     if not 1 <= args.concurrency <= 64:
         raise InputError("--concurrency must be between 1 and 64")
     check_report_path(args.report)
+    if not args.exports and not args.graph_tenant:
+        raise InputError("nothing to link from: give --from EXPORT or --graph-tenant")
     return read_exports(args.exports)
 
 
+def graph_source(args: argparse.Namespace) -> GraphSource | None:
+    if not args.graph_tenant:
+        return None
+    secret = os.environ.get(SECRET_ENV)
+    if args.graph_client_secret_file is not None:
+        try:
+            secret = args.graph_client_secret_file.read_text().strip()
+        except OSError as exc:
+            raise InputError(f"--graph-client-secret-file: {exc.strerror}") from None
+    if not args.graph_client_id or not secret:
+        raise InputError(
+            f"--graph-tenant needs --graph-client-id and a secret (--graph-client-secret-file "
+            f"or {SECRET_ENV})"
+        )
+    return GraphSource(
+        args.graph_tenant,
+        args.graph_client_id,
+        secret,
+        graph_url=args.graph_url,
+        authority_host=args.graph_authority_host,
+        ca_file=args.graph_ca_file,
+    )
+
+
 async def run(args: argparse.Namespace, config: InstanceConfig, export: EntraExport) -> int:
+    """The exit code: 0 done, 1 WorkflowGen failed or (drift) differences, 2 bad input."""
+    try:
+        return await _connect(args, config, export)
+    except InputError as exc:
+        print(f"wfgen-scim link: {exc}", file=sys.stderr)
+        return 2
+    except UpstreamError as exc:
+        print(f"wfgen-scim link: WorkflowGen: {exc.message}", file=sys.stderr)
+        return 1
+
+
+async def _connect(args: argparse.Namespace, config: InstanceConfig, export: EntraExport) -> int:
+    source = graph_source(args)
+    if source is not None:
+        await fetch(source, export)
+        export.check()
     wf = WorkflowGen(config.workflowgen)
     await wf.start()
     try:
@@ -141,11 +201,4 @@ def _write_drift(path: Path, found: list[Drift]) -> None:
 
 
 def main(args: argparse.Namespace, config: InstanceConfig, export: EntraExport) -> int:
-    try:
-        return asyncio.run(run(args, config, export))
-    except InputError as exc:
-        print(f"wfgen-scim link: {exc}", file=sys.stderr)
-        return 2
-    except UpstreamError as exc:
-        print(f"wfgen-scim link: WorkflowGen: {exc.message}", file=sys.stderr)
-        return 1
+    return asyncio.run(run(args, config, export))

@@ -70,13 +70,19 @@ def drift(
         for u in ours
         if u.id not in known
     ]
-    found += _group_drift(export, [g for g in groups if g.directory == scim], paired)
+    names = {u.id: u.user_name for u in users}
+    names.update({f"entra:{e.id}": e.user_principal_name for e in export.users})
+    found += _group_drift(export, [g for g in groups if g.directory == scim], paired, names)
     return found
 
 
 def _group_drift(
-    export: EntraExport, ours: Sequence[DirectoryGroup], users: dict[str, str]
+    export: EntraExport,
+    ours: Sequence[DirectoryGroup],
+    users: dict[str, str],
+    names: dict[str, str],
 ) -> list[Drift]:
+    """Members are compared by WorkflowGen id and shown by userName."""
     by_external = {_fold(g.external_id): g for g in ours if g.external_id}
     by_name = {_fold(g.display_name): g for g in ours}
     found: list[Drift] = []
@@ -97,10 +103,11 @@ def _group_drift(
             )  # fmt: skip
         if entry.member_ids is None:
             continue
-        wanted = {users.get(m, f"(Entra {m}, not in WorkflowGen)") for m in entry.member_ids}
+        wanted = {users.get(m, f"entra:{m}") for m in entry.member_ids}
         have = set(group.member_ids)
         if wanted != have:
-            lacking, surplus = sorted(wanted - have), sorted(have - wanted)
+            lacking = sorted(names.get(m, m) for m in wanted - have)
+            surplus = sorted(names.get(m, m) for m in have - wanted)
             found.append(
                 Drift(
                     "group", entry.id, group.id, name, "members",

@@ -44,12 +44,12 @@ class EntraExport:
     users: list[EntraUser] = field(default_factory=list)
     groups: list[EntraGroup] = field(default_factory=list)
 
-    def add_graph_page(self, page: Any, source: str) -> None:
+    def add_graph_page(self, page: Any, source: str, kind: str | None = None) -> None:
         """One Graph answer (`{"value": [...]}`) or a bare list of its objects."""
         items = page.get("value") if isinstance(page, dict) else page
         if not isinstance(items, list):
             raise InputError(f"{source}: expected Microsoft Graph JSON with a 'value' array")
-        kind = _page_kind(page)
+        kind = kind or _page_kind(page)
         for n, item in enumerate(items, 1):
             if not isinstance(item, dict):
                 raise InputError(f"{source}: object {n} of 'value' is not a JSON object")
