@@ -84,8 +84,13 @@ def _decide(
 
 
 def plan_users(
-    entra: Sequence[EntraUser], users: Sequence[DirectoryUser], dirs: Directories, match: Match
+    entra: Sequence[EntraUser],
+    users: Sequence[DirectoryUser],
+    dirs: Directories,
+    match: Match,
+    seen: set[str] | None = None,
 ) -> list[Record]:
+    """`seen` collects every WorkflowGen id some Entra user matched, even ambiguously."""
     by_key: dict[str, list[DirectoryUser]] = defaultdict(list)
     by_name: dict[str, DirectoryUser] = {}
     for user in users:
@@ -102,6 +107,8 @@ def plan_users(
     records: list[Record] = []
     for entry in entra:
         found = candidates[entry.id]
+        if seen is not None:
+            seen.update(u.id for u in found)
         upn = entry.user_principal_name
         if len(found) > 1:
             names = ", ".join(f"{u.user_name} ({u.directory})" for u in found)
@@ -151,7 +158,10 @@ def plan_users(
 
 
 def plan_groups(
-    entra: Sequence[EntraGroup], groups: Sequence[DirectoryGroup], dirs: Directories
+    entra: Sequence[EntraGroup],
+    groups: Sequence[DirectoryGroup],
+    dirs: Directories,
+    seen: set[str] | None = None,
 ) -> list[Record]:
     by_name: dict[str, list[DirectoryGroup]] = defaultdict(list)
     for group in groups:
@@ -161,6 +171,8 @@ def plan_groups(
     records: list[Record] = []
     for entry in entra:
         found = by_name.get(_fold(entry.display_name), [])
+        if seen is not None:
+            seen.update(g.id for g in found)
         name = entry.display_name
         if len(found) > 1:
             where = ", ".join(g.directory for g in found)
@@ -198,10 +210,12 @@ def plan(
     dirs: Directories,
     match: Match,
 ) -> list[Record]:
-    """One record per Entra object, then one per SCIM-directory object Entra does not know."""
-    records = plan_users(export.users, users, dirs, match)
-    records += plan_groups(export.groups, groups, dirs)
-    known = {r.workflowgen_id for r in records if r.workflowgen_id}
+    """One record per Entra object, then one per SCIM-directory object Entra does not know
+    (an object some Entra object matched, even ambiguously, is known)."""
+    known: set[str] = set()
+    records = plan_users(export.users, users, dirs, match, known)
+    records += plan_groups(export.groups, groups, dirs, known)
+    known.update(r.workflowgen_id for r in records if r.workflowgen_id)
     reason = "in the SCIM directory, unknown to Entra: Entra will never touch it"
     records += [
         Record("user", None, u.user_name, u.id, u.directory, "not_in_entra", reason)
