@@ -32,7 +32,7 @@ class Progress:
         if self._bar is not None:
             self._bar.update(1)
             if error:
-                self._bar.write(f"failed {record.kind} {record.name}: {error}")
+                self._bar.write(f"failed {record.kind} {record.name}: {error}", file=self._stream)
             return
         status = f"failed: {error}" if error else "linked"
         print(
