@@ -1,4 +1,4 @@
-"""`wfgen-scim`: serve, demo, emulator, check."""
+"""`wfgen-scim`: serve, demo, emulator, check, link."""
 
 import argparse
 import asyncio
@@ -11,8 +11,11 @@ from pathlib import Path
 from .config import ConfigError, InstanceConfig, LoggingSettings, load_config
 from .demo import DEFAULT_CLIENT_SECRET, DEFAULT_TOKEN, run_demo
 from .emulator import cli as emulator_cli
+from .emulator.seed import SeedError, read_seed
 from .graphql import UpstreamError, WorkflowGen
 from .graphql.schema_check import check
+from .migration import command as link_command
+from .migration.entra import InputError
 from .proxy.app import build_app
 from .proxy.entra_auth.hashed import new_secret, printable_hash
 from .proxy.logs import configure_logging
@@ -43,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument(
         "--client-secret", default=DEFAULT_CLIENT_SECRET, help="the demo OAuth client's secret"
     )
+    demo.add_argument(
+        "--seed", metavar="FILE", help="legacy directories, users and groups (examples/)"
+    )
 
     token = commands.add_parser(
         "token", help="generate a secret for Entra and print the hash to put in the config"
@@ -50,6 +56,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     token.add_argument(
         "--stdin", action="store_true", help="hash a secret read from standard input instead"
     )
+
+    link = commands.add_parser(
+        "link", help="link existing WorkflowGen users and groups to Entra before its first cycle"
+    )
+    link_command.add_arguments(link)
 
     emulator = commands.add_parser("emulator", help="the WorkflowGen emulator alone")
     emulator_cli.add_arguments(emulator)
@@ -60,8 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(_config(args.config))
         if args.command == "check":
             return _check(_config(args.config))
+        if args.command == "link":
+            export = link_command.prepare(args)
+            return link_command.main(args, _config(args.config), export)
         if args.command == "demo":
             configure_logging(LoggingSettings(level="WARNING", format="text"))
+            if args.seed is not None:
+                read_seed(args.seed)
             return _run(
                 run_demo(
                     args.host,
@@ -69,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.emulator_port,
                     args.token,
                     args.db,
+                    args.seed,
                     client_secret=args.client_secret,
                 )
             )
@@ -77,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(LoggingSettings(level="INFO", format="text"))
         settings = emulator_cli.settings_from_args(args)
         return _run(emulator_cli.serve(settings, ready=_announce_emulator))
-    except ConfigError as exc:
+    except (ConfigError, SeedError, InputError) as exc:
         print(f"wfgen-scim: {exc}", file=sys.stderr)
         return 2
 

@@ -44,10 +44,11 @@ async def run_demo(
     emulator_port: int,
     token: str,
     db: str,
+    seed: str | None = None,
     *,
     client_secret: str = DEFAULT_CLIENT_SECRET,
 ) -> None:
-    emulator = EmulatorSettings(host=host, port=emulator_port, db=db)
+    emulator = EmulatorSettings(host=host, port=emulator_port, db=db, seed_file=seed)
     graphql_url = f"http://{host}:{emulator_port}/wfgen/graphql"
     try:
         scim = ScimSettings(host=host, port=port, token=SecretStr(token))

@@ -7,6 +7,8 @@
   up at translators/ or proxy/, and knows nothing of SCIM.
 - proxy/ talks HTTP to Entra; it reaches WorkflowGen only through the graphql package's
   public face (the gateway, records and errors), never its client, documents or mapping.
+- migration/ (`wfgen-scim link`) reaches WorkflowGen like proxy/ does, through the public
+  face plus graphql/directories.py, and shares nothing with proxy/ or translators/.
 - config/ depends on no other layer.
 """
 
@@ -32,6 +34,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
     "graphql": (
         "wfgen_scim.proxy",
+        "wfgen_scim.migration",
         "wfgen_scim.translators",
         "wfgen_scim.emulator",
         "scim2_models",
@@ -53,6 +56,21 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "wfgen_scim.config",
         "aiohttp",
         "gql",
+    ),
+    # `wfgen-scim link` reaches WorkflowGen like the proxy does: through the gateway's public
+    # face and its cross-directory window (graphql/directories.py), never its internals.
+    "migration": (
+        "gql",
+        "graphql",
+        "wfgen_scim.graphql.client",
+        "wfgen_scim.graphql.mapping",
+        "wfgen_scim.graphql.operations",
+        "wfgen_scim.graphql.auth",
+        "wfgen_scim.graphql.scope",
+        "wfgen_scim.graphql.results",
+        "wfgen_scim.proxy",
+        "wfgen_scim.translators",
+        "wfgen_scim.emulator",
     ),
     "config": (
         "wfgen_scim.proxy",
@@ -143,6 +161,9 @@ def planted(tmp_path: Path) -> Path:
         ("proxy", "users.py", "from ..graphql.client import GraphQLClient"),
         ("proxy", "groups.py", "from ..graphql import mapping"),
         ("proxy", "bodies.py", "import gql"),
+        ("migration", "plan.py", "from ..graphql.scope import Scope"),
+        ("migration", "apply.py", "from ..emulator import seed"),
+        ("graphql", "directories.py", "from ..migration.plan import Record"),
         ("config", "settings.py", "from ..proxy import app"),
     ],
 )

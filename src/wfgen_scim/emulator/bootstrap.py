@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .database import Database, utc_now
 from .directories import WORKFLOWGEN_DIRECTORY, ensure_directory
+from .seed import apply_seed, read_seed
 from .settings import Account, EmulatorSettings
 
 _SEEDED_USERS_KEY = "seeded_users"
@@ -35,6 +36,8 @@ def prepare_database(db: Database, settings: EmulatorSettings) -> None:
         for account in settings.all_accounts():
             _ensure_account(db, account, builtin_pk)
         _seed_users(db, scim_pk, settings.seed_users)
+        if settings.seed_file is not None:
+            apply_seed(db, *read_seed(settings.seed_file))
 
 
 def _ensure_account(db: Database, account: Account, directory_pk: int) -> None:

@@ -13,6 +13,7 @@ from .app import build_app
 from .execution import ExecutableSchema
 from .graphql_endpoint import GRAPHQL_PATH
 from .schema_variants import SchemaVariantError
+from .seed import SeedError, read_seed
 from .settings import EmulatorSettings
 
 
@@ -58,6 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed-users", type=int, default=0, help="users seeded in the SCIM directory"
     )
     parser.add_argument(
+        "--seed",
+        default=None,
+        metavar="FILE",
+        help="JSON file of legacy directories, users and groups to create once (see examples/)",
+    )
+    parser.add_argument(
         "--latency-ms", type=float, default=0.0, help="delay before each GraphQL request"
     )
     parser.add_argument(
@@ -94,6 +101,7 @@ def settings_from_args(ns: argparse.Namespace) -> EmulatorSettings:
         "admin_username": ns.admin_user,
         "admin_password": ns.admin_password,
         "seed_users": ns.seed_users,
+        "seed_file": ns.seed,
         "latency_ms": ns.latency_ms,
         "fail_rate": ns.fail_rate,
         "drop_rate": ns.drop_rate,
@@ -113,6 +121,11 @@ def settings_from_args(ns: argparse.Namespace) -> EmulatorSettings:
     if ns.rename:
         values["schema_renames"] = dict(ns.rename)
     settings = EmulatorSettings(**values)
+    if settings.seed_file is not None:
+        try:
+            read_seed(settings.seed_file)
+        except SeedError as error:
+            raise SystemExit(f"wfgen-scim emulator: {error}") from None
     try:
         # Checked here so that a rename that does not fit is a message, not a traceback.
         ExecutableSchema(settings.schema_renames)

@@ -60,7 +60,7 @@ def update_group(db: Database, group_input: Mapping[str, Any]) -> Row:
     changes["updated_at"] = utc_now()
     assignments = ", ".join(f"{column} = ?" for column in changes)
     db.execute(f"UPDATE groups SET {assignments} WHERE id = ?", [*changes.values(), pk])
-    if directory_pk != current["directoryPk"]:
+    if directory_pk != current["directoryPk"] and not group_input.get("keepMemberships"):
         # Its members belong to the old directory, and a group only holds its own users.
         db.execute("DELETE FROM memberships WHERE group_id = ?", (pk,))
     return _reread(db, pk)

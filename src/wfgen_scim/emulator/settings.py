@@ -72,6 +72,10 @@ class EmulatorSettings(BaseModel):
     token_lifetime_seconds: int = Field(default=3600, ge=0)
     impersonation_header: str = Field(default="x-wfgen-impersonate-username", min_length=1)
     seed_users: int = Field(default=0, ge=0, description="Users seeded in the SCIM directory.")
+    seed_file: str | Path | None = Field(
+        default=None,
+        description="JSON file of legacy directories, users and groups (emulator/seed.py).",
+    )
     latency_ms: float = Field(default=0, ge=0)
     fail_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     drop_rate: float = Field(default=0.0, ge=0.0, le=1.0)

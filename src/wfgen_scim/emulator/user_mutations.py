@@ -84,8 +84,9 @@ def update_user(db: Database, user_input: Mapping[str, Any]) -> Row:
     changes["updated_at"] = utc_now()
     assignments = ", ".join(f"{column} = ?" for column in changes)
     db.execute(f"UPDATE users SET {assignments} WHERE id = ?", [*changes.values(), pk])
-    if moved:
-        # A group only holds users of its own directory.
+    if moved and not user_input.get("keepMemberships"):
+        # A group only holds users of its own directory, unless the caller moves the user
+        # and its groups together (`wfgen-scim link`) and asked to keep them.
         db.execute("DELETE FROM memberships WHERE user_id = ?", (pk,))
     return _reread(db, pk)
 

@@ -152,6 +152,10 @@ _STRUCTURAL: dict[str, frozenset[str]] = {
     "DeleteGroup": frozenset({"id"}),
     "AddUsersToGroup": frozenset({"group_id", "user_ids"}),
     "RemoveUsersFromGroup": frozenset({"group_id", "user_ids"}),
+    # `wfgen-scim link` (graphql/directories.py).
+    "Directories": frozenset({"page_number", "page_size"}),
+    "MoveUser": frozenset({"id", "directory_id", "external_id"}),
+    "MoveGroup": frozenset({"id", "directory_id", "external_id"}),
 }
 # Attributes without which a resource cannot be created or found again.
 _ESSENTIAL = frozenset({"user_name", "display_name"})
