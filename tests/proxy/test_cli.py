@@ -26,7 +26,10 @@ def free_port() -> int:
 async def running(
     *args: str, ready: str, cwd: Path, env: dict[str, str] | None = None
 ) -> AsyncIterator[list[str]]:
-    """Start a CLI command, wait for its ready line, yield its output so far, then stop it."""
+    """Start a CLI command, wait for its ready line, yield its output so far, then stop it.
+
+    The rest of the output is added to the yielded list once the command has stopped.
+    """
     process = await asyncio.create_subprocess_exec(
         *CLI,
         *args,
@@ -52,7 +55,8 @@ async def running(
             process.send_signal(signal.SIGINT)
             try:
                 async with asyncio.timeout(10):
-                    await process.wait()
+                    rest, _ = await process.communicate()
+                    lines.append(rest.decode(errors="replace"))
             except TimeoutError:
                 process.kill()
                 await process.wait()

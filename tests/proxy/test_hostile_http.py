@@ -9,11 +9,13 @@ import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 
 from tests.harness import TOKEN, Upstream, scim_settings, workflowgen_for
+from tests.proxy.test_cli import _instance, free_port, running
 from wfgen_scim.proxy.app import build_app
 from wfgen_scim.proxy.server import ScimRunner
 
@@ -171,3 +173,31 @@ async def test_a_broken_chunk_after_the_headers_is_400_at_once(
     assert head.startswith(b"HTTP/1.1 400"), head
     assert b"application/scim+json" in head
     assert not any(record.exc_info for record in caplog.records)
+
+
+async def test_a_real_serve_process_never_logs_the_token_nor_a_traceback(tmp_path: Path) -> None:
+    # The same shapes against `wfgen-scim serve` as deployed, its whole log read afterwards
+    # (DEBUG level, JSON lines, aiohttp's own loggers included).
+    graphql_port, scim_port = free_port(), free_port()
+    config = _instance(tmp_path, graphql_port, scim_port)
+    config.write_text(
+        config.read_text().replace('format = "json"', 'format = "json"\nlevel = "DEBUG"')
+    )
+    token = (tmp_path / "token").read_text().strip().encode()
+    emulator = ("emulator", "--port", str(graphql_port), "--db", str(tmp_path / "e.db"))
+    async with running(*emulator, ready="emulator ready", cwd=tmp_path):
+        async with running(
+            "serve", "--config", str(config), ready="Running on", cwd=tmp_path,
+            env={"WFGEN_SCIM__WORKFLOWGEN__PASSWORD": "admin-password"},
+        ) as output:  # fmt: skip
+            for name, raw in HOSTILE.items():
+                status, content_type, answer = await _exchange(
+                    scim_port, raw.replace(TOKEN.encode(), token)
+                )
+                assert 400 <= status < 500, (name, answer[:300])
+                assert content_type.startswith("application/scim+json"), name
+                assert token not in answer, name
+    log = "".join(output)
+    assert "rejected a malformed request" in log  # the log after the requests was read
+    assert token.decode() not in log
+    assert "Traceback" not in log
