@@ -26,6 +26,7 @@ from wfgen_scim.emulator import EmulatorSettings
 from wfgen_scim.emulator import build_app as build_emulator
 from wfgen_scim.graphql import (
     UpstreamMisconfigured,
+    UpstreamUnavailable,
     WorkflowGen,
 )
 from wfgen_scim.proxy.app import build_app
@@ -239,3 +240,44 @@ async def test_started_during_an_outage_it_answers_503_then_becomes_ready(
         assert response.status == 200
     finally:
         await emulator.close()
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+async def test_a_schema_download_refused_by_an_overloaded_workflowgen_is_an_outage(
+    aiohttp_server: AiohttpServer, status: int
+) -> None:
+    # An outage is waited for (the start retries); only a schema that does not fit refuses
+    # the start.
+    @web.middleware
+    async def busy_schema(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path.endswith("/schema"):
+            return web.Response(status=status, text="busy")
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    emulator = build_emulator(EmulatorSettings())
+    emulator.middlewares.append(busy_schema)
+    server = await aiohttp_server(emulator)
+    wf = WorkflowGen(upstream_settings(str(server.make_url("/wfgen/graphql"))))
+    with pytest.raises(UpstreamUnavailable, match=f"HTTP {status}"):
+        await wf.start()
+    assert not wf.started
+
+
+async def test_a_schema_download_that_times_out_is_an_outage(
+    aiohttp_server: AiohttpServer,
+) -> None:
+    @web.middleware
+    async def hung_schema(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path.endswith("/schema"):
+            await asyncio.sleep(3)
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    emulator = build_emulator(EmulatorSettings())
+    emulator.middlewares.append(hung_schema)
+    server = await aiohttp_server(emulator)
+    url = str(server.make_url("/wfgen/graphql"))
+    wf = WorkflowGen(upstream_settings(url, timeout_seconds=0.5))
+    with pytest.raises(UpstreamUnavailable, match="schema"):
+        await wf.start()
