@@ -5,6 +5,7 @@ import socket
 import time
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -281,3 +282,23 @@ async def test_a_schema_download_that_times_out_is_an_outage(
     wf = WorkflowGen(upstream_settings(url, timeout_seconds=0.5))
     with pytest.raises(UpstreamUnavailable, match="schema"):
         await wf.start()
+
+
+async def test_a_hung_workflowgen_is_a_503_within_the_retry_budget(
+    start_stack: StartStack,
+) -> None:
+    # Attempts of 3 s against a 3.5 s budget: the second attempt is cut to what is left of
+    # the budget instead of running its full timeout (which took 6-7 s).
+    scim = await start_stack(timeout_seconds=3.0, retry_attempts=3, retry_budget_seconds=3.5)
+    await scim.upstream.knobs(latency_ms=60_000)
+    url = scim.client.make_url('/scim/v2/Users?filter=userName eq "hung"')
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        # The timeout is the assertion: no answer within it fails the test. (asyncio's, as
+        # aiohttp rounds its own timeouts of 5 s and more up to whole seconds.)
+        async with aiohttp.ClientSession() as http, asyncio.timeout(5.0):
+            async with http.get(url, headers=headers) as response:
+                assert response.status == 503
+                assert int(response.headers["Retry-After"]) > 0
+    finally:
+        await scim.upstream.knobs(latency_ms=0)
