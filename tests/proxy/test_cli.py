@@ -26,7 +26,10 @@ def free_port() -> int:
 async def running(
     *args: str, ready: str, cwd: Path, env: dict[str, str] | None = None
 ) -> AsyncIterator[list[str]]:
-    """Start a CLI command, wait for its ready line, yield its output so far, then stop it."""
+    """Start a CLI command, wait for its ready line, yield its output so far, then stop it.
+
+    The rest of the output is added to the yielded list once the command has stopped.
+    """
     process = await asyncio.create_subprocess_exec(
         *CLI,
         *args,
@@ -52,7 +55,8 @@ async def running(
             process.send_signal(signal.SIGINT)
             try:
                 async with asyncio.timeout(10):
-                    await process.wait()
+                    rest, _ = await process.communicate()
+                    lines.append(rest.decode(errors="replace"))
             except TimeoutError:
                 process.kill()
                 await process.wait()
@@ -202,7 +206,11 @@ async def test_sigterm_with_a_hung_workflowgen_exits_within_the_grace(tmp_path: 
             async with asyncio.timeout(20):
                 await process.wait()
             took = loop.time() - started
-            hung.cancel()
+            # The request in flight got an answer Entra retries, not a dropped connection.
+            answer = await hung
+            assert answer.status == 503
+            assert answer.headers["Content-Type"].startswith("application/scim+json")
+            assert int(answer.headers["Retry-After"]) > 0
         assert process.returncode == 0
         # The grace plus generous slack for a loaded machine; without the grace the hung
         # request would hold the process for its 60 s deadline.

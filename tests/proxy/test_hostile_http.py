@@ -9,11 +9,13 @@ import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 
 from tests.harness import TOKEN, Upstream, scim_settings, workflowgen_for
+from tests.proxy.test_cli import _instance, free_port, running
 from wfgen_scim.proxy.app import build_app
 from wfgen_scim.proxy.server import ScimRunner
 
@@ -94,6 +96,34 @@ HOSTILE = {
     "NUL in a header": b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
     + AUTH
     + b"\r\nX-A: \x00\r\n\r\n",
+    "NUL after the token": b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\x00\r\n\r\n",
+    "space before the colon": b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
+    + AUTH.replace(b":", b" :", 1)
+    + b"\r\n\r\n",
+    "token folded onto a continuation line": b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
+    + b"Authorization: Bearer\r\n "
+    + TOKEN.encode()
+    + b"\r\n\r\n",
+    "bare LF line ends": b"GET /scim/v2/Users HTTP/1.1\nHost: x\n" + AUTH + b"\n\n",
+    "unknown HTTP version": b"GET /scim/v2/Users HTTP/9.9\r\nHost: x\r\n" + AUTH + b"\r\n\r\n",
+    "non-UTF-8 bytes in the path": b"GET /scim/v2/Users/\xff\xfe HTTP/1.1\r\nHost: x\r\n"
+    + AUTH
+    + b"\r\n\r\n",
+    "TLS on the HTTP port": b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + AUTH,
+    "negative Content-Length": b"POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
+    + AUTH
+    + b"\r\nContent-Length: -1\r\n\r\n",
+    "Transfer-Encoding not ending in chunked": b"POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
+    + AUTH
+    + b"\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
+    "bad chunk size": b"POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
+    + AUTH
+    + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n",
+    "too many headers": b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
+    + AUTH
+    + b"\r\n"
+    + b"".join(b"X-%d: y\r\n" % i for i in range(200))
+    + b"\r\n",
 }
 
 
@@ -118,3 +148,56 @@ async def test_the_same_server_serves_a_plain_request(proxy_port: int) -> None:
     )
     status, content_type, _ = await _exchange(proxy_port, raw)
     assert (status, content_type.split(";")[0]) == (200, "application/scim+json")
+
+
+async def test_a_broken_chunk_after_the_headers_is_400_at_once(
+    proxy_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The framing error arrives while the handler already waits for the body: it must not
+    # wait for the request deadline (a 503), nor log a traceback.
+    caplog.set_level(logging.DEBUG)
+    reader, writer = await asyncio.open_connection("127.0.0.1", proxy_port)
+    writer.write(
+        b"POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\n"
+        + AUTH
+        + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    await writer.drain()
+    await asyncio.sleep(0.2)  # the handler is now reading the body
+    writer.write(b"zz\r\n{}\r\n")
+    try:
+        async with asyncio.timeout(5):
+            head = await reader.readuntil(b"\r\n\r\n")
+    finally:
+        writer.close()
+    assert head.startswith(b"HTTP/1.1 400"), head
+    assert b"application/scim+json" in head
+    assert not any(record.exc_info for record in caplog.records)
+
+
+async def test_a_real_serve_process_never_logs_the_token_nor_a_traceback(tmp_path: Path) -> None:
+    # The same shapes against `wfgen-scim serve` as deployed, its whole log read afterwards
+    # (DEBUG level, JSON lines, aiohttp's own loggers included).
+    graphql_port, scim_port = free_port(), free_port()
+    config = _instance(tmp_path, graphql_port, scim_port)
+    config.write_text(
+        config.read_text().replace('format = "json"', 'format = "json"\nlevel = "DEBUG"')
+    )
+    token = (tmp_path / "token").read_text().strip().encode()
+    emulator = ("emulator", "--port", str(graphql_port), "--db", str(tmp_path / "e.db"))
+    async with running(*emulator, ready="emulator ready", cwd=tmp_path):
+        async with running(
+            "serve", "--config", str(config), ready="Running on", cwd=tmp_path,
+            env={"WFGEN_SCIM__WORKFLOWGEN__PASSWORD": "admin-password"},
+        ) as output:  # fmt: skip
+            for name, raw in HOSTILE.items():
+                status, content_type, answer = await _exchange(
+                    scim_port, raw.replace(TOKEN.encode(), token)
+                )
+                assert 400 <= status < 500, (name, answer[:300])
+                assert content_type.startswith("application/scim+json"), name
+                assert token not in answer, name
+    log = "".join(output)
+    assert "rejected a malformed request" in log  # the log after the requests was read
+    assert token.decode() not in log
+    assert "Traceback" not in log

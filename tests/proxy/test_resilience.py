@@ -5,6 +5,7 @@ import socket
 import time
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -26,6 +27,7 @@ from wfgen_scim.emulator import EmulatorSettings
 from wfgen_scim.emulator import build_app as build_emulator
 from wfgen_scim.graphql import (
     UpstreamMisconfigured,
+    UpstreamUnavailable,
     WorkflowGen,
 )
 from wfgen_scim.proxy.app import build_app
@@ -239,3 +241,64 @@ async def test_started_during_an_outage_it_answers_503_then_becomes_ready(
         assert response.status == 200
     finally:
         await emulator.close()
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+async def test_a_schema_download_refused_by_an_overloaded_workflowgen_is_an_outage(
+    aiohttp_server: AiohttpServer, status: int
+) -> None:
+    # An outage is waited for (the start retries); only a schema that does not fit refuses
+    # the start.
+    @web.middleware
+    async def busy_schema(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path.endswith("/schema"):
+            return web.Response(status=status, text="busy")
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    emulator = build_emulator(EmulatorSettings())
+    emulator.middlewares.append(busy_schema)
+    server = await aiohttp_server(emulator)
+    wf = WorkflowGen(upstream_settings(str(server.make_url("/wfgen/graphql"))))
+    with pytest.raises(UpstreamUnavailable, match=f"HTTP {status}"):
+        await wf.start()
+    assert not wf.started
+
+
+async def test_a_schema_download_that_times_out_is_an_outage(
+    aiohttp_server: AiohttpServer,
+) -> None:
+    @web.middleware
+    async def hung_schema(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path.endswith("/schema"):
+            await asyncio.sleep(3)
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    emulator = build_emulator(EmulatorSettings())
+    emulator.middlewares.append(hung_schema)
+    server = await aiohttp_server(emulator)
+    url = str(server.make_url("/wfgen/graphql"))
+    wf = WorkflowGen(upstream_settings(url, timeout_seconds=0.5))
+    with pytest.raises(UpstreamUnavailable, match="schema"):
+        await wf.start()
+
+
+async def test_a_hung_workflowgen_is_a_503_within_the_retry_budget(
+    start_stack: StartStack,
+) -> None:
+    # Attempts of 3 s against a 3.5 s budget: the second attempt is cut to what is left of
+    # the budget instead of running its full timeout (which took 6-7 s).
+    scim = await start_stack(timeout_seconds=3.0, retry_attempts=3, retry_budget_seconds=3.5)
+    await scim.upstream.knobs(latency_ms=60_000)
+    url = scim.client.make_url('/scim/v2/Users?filter=userName eq "hung"')
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        # The timeout is the assertion: no answer within it fails the test. (asyncio's, as
+        # aiohttp rounds its own timeouts of 5 s and more up to whole seconds.)
+        async with aiohttp.ClientSession() as http, asyncio.timeout(5.0):
+            async with http.get(url, headers=headers) as response:
+                assert response.status == 503
+                assert int(response.headers["Retry-After"]) > 0
+    finally:
+        await scim.upstream.knobs(latency_ms=0)

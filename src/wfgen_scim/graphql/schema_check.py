@@ -36,12 +36,13 @@ from graphql.type import GraphQLInterfaceType, GraphQLObjectType
 from ..config import WorkflowGenSettings
 from ..records import Vocabulary
 from .client import GraphQLClient
-from .errors import UpstreamError, UpstreamMisconfigured, UpstreamNotFound
+from .errors import UpstreamError, UpstreamMisconfigured, UpstreamNotFound, UpstreamUnavailable
 from .network import why
 from .operations import Documents, Operation
 from .results import DirectoryResult, ViewerResult, read
 
 _CLOSEST = 3
+_UNAVAILABLE_STATUS = frozenset({502, 503, 504})
 
 
 @dataclass
@@ -229,10 +230,18 @@ async def fetch_schema(client: GraphQLClient, url: str) -> GraphQLSchema:
         async with client.http.get(schema_url(url), headers=headers) as response:
             text = await response.text()
             status = response.status
-    except (aiohttp.ClientError, TimeoutError) as exc:
+    except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+        # WorkflowGen down or overloaded: a reason to wait for it (the start retries), not
+        # a schema that does not fit (which refuses the start).
+        raise UpstreamUnavailable(
+            f"cannot download the schema from {schema_url(url)}: {why(exc)}"
+        ) from exc
+    except aiohttp.ClientError as exc:
         raise UpstreamMisconfigured(
             f"cannot download the schema from {schema_url(url)}: {why(exc)}"
         ) from exc
+    if status in _UNAVAILABLE_STATUS:
+        raise UpstreamUnavailable(f"GET {schema_url(url)} answered HTTP {status}")
     if status != 200:
         raise UpstreamMisconfigured(f"GET {schema_url(url)} answered HTTP {status}")
     try:

@@ -15,6 +15,7 @@ from ..observability import AuditLog, Metrics, Telemetry
 from ..translators.attributes import VOCABULARY
 from . import discovery, groups, health, users
 from .auth import bearer_auth
+from .deadlines import IN_FLIGHT, InFlight
 from .entra_auth.service import ENTRA_AUTH, EntraAuth
 from .errors import scim_errors
 from .lifecycle import ready_gate, upstream_lifecycle
@@ -79,6 +80,7 @@ def build_app(
         ],
     )
     app[SETTINGS] = scim
+    app[IN_FLIGHT] = InFlight()
     app[WORKFLOWGEN] = wf
     app[METRICS] = counted
     app[ENTRA_AUTH] = auth

@@ -33,6 +33,7 @@ from ..graphql.errors import (
     UpstreamOutcomeUnknown,
     UpstreamUnanswered,
 )
+from .deadlines import IN_FLIGHT
 from .responses import scim_json
 from .state import SETTINGS
 
@@ -138,7 +139,7 @@ async def scim_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         async with asyncio.timeout(request.app[SETTINGS].request_timeout_seconds) as limit:
             # Published to the gateway so that retries never outlive the request: the
             # client answers 503 itself, before the deadline cancels it mid-flight.
-            with bounded_by(limit):
+            with bounded_by(limit), request.app[IN_FLIGHT].track(limit):
                 return await handler(request)
     except TimeoutError:
         log.warning("request deadline passed on %s %s", request.method, request.path)

@@ -21,6 +21,7 @@ from aiohttp.web_protocol import RequestHandler, _ErrInfo
 from aiohttp.web_request import BaseRequest
 from scim2_models import InvalidSyntaxException, SCIMException
 
+from .deadlines import IN_FLIGHT
 from .errors import error_response
 
 log = logging.getLogger("wfgen_scim.access")
@@ -166,8 +167,10 @@ async def serve_until_stopped(
 ) -> None:
     """Serve until SIGTERM or SIGINT, then give requests in flight `grace_seconds`.
 
-    Requests still running after the grace are cancelled; a deadline-bound request to a
-    hung WorkflowGen therefore cannot hold the process past the orchestrator's kill.
+    Requests still waiting on WorkflowGen get their answer (503 with Retry-After) a little
+    before the grace ends - their deadlines are brought forward - so Entra sees an answer
+    it retries rather than a dropped connection; anything still running after the grace
+    is cancelled, so a hung WorkflowGen cannot hold the process past the orchestrator's kill.
     """
     runner = ScimRunner(app, shutdown_timeout=grace_seconds)
     await runner.setup()
@@ -180,5 +183,6 @@ async def serve_until_stopped(
             loop.add_signal_handler(signum, stop.set)
         await stop.wait()
         log.info("stopping: %.0f s for the requests in flight", grace_seconds)
+        app[IN_FLIGHT].cut_to(loop.time() + grace_seconds - min(1.0, grace_seconds / 4))
     finally:
         await runner.cleanup()
