@@ -219,3 +219,21 @@ async def member_ids(scim: Scim, group_id: str) -> set[str]:
 
 def add(*ids: str, op: str = "Add") -> dict[str, Any]:
     return {"op": op, "path": "members", "value": [{"$ref": None, "value": i} for i in ids]}
+
+
+async def serve_on_free_port(app: Any) -> tuple[Any, int]:
+    """The proxy app behind its real HTTP server (proxy/server.py) on a free 127.0.0.1
+    port, for raw-socket tests: (runner to clean up, port)."""
+    import socket
+
+    from aiohttp import web
+
+    from wfgen_scim.proxy.server import ScimRunner
+
+    runner = ScimRunner(app, shutdown_timeout=1)
+    await runner.setup()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, port

@@ -7,30 +7,21 @@ bearer token must appear in no answer and no log line.
 
 import asyncio
 import logging
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
-from tests.harness import TOKEN, Upstream, scim_settings, workflowgen_for
+from tests.harness import TOKEN, Upstream, scim_settings, serve_on_free_port, workflowgen_for
 from tests.proxy.test_cli import _instance, free_port, running
 from wfgen_scim.proxy.app import build_app
-from wfgen_scim.proxy.server import ScimRunner
 
 AUTH = f"Authorization: Bearer {TOKEN}".encode()
 
 
 @pytest.fixture
 async def proxy_port(upstream: Upstream) -> AsyncIterator[int]:
-    app = build_app(scim_settings(), workflowgen_for(upstream))
-    runner = ScimRunner(app, shutdown_timeout=1)
-    await runner.setup()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    runner, port = await serve_on_free_port(build_app(scim_settings(), workflowgen_for(upstream)))
     yield port
     await runner.cleanup()
 

@@ -8,29 +8,22 @@ logged, and no client secret, assertion or access token shows up in an answer or
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
 
 from tests.auth_harness import BASIC_CLIENT, BASIC_SECRET, JWT_BEARER, Entra, basic
-from tests.harness import Upstream, scim_settings, workflowgen_for
+from tests.harness import Upstream, scim_settings, serve_on_free_port, workflowgen_for
 from tests.proxy.test_hostile_http import _exchange
 from wfgen_scim.config import OAuthSettings
 from wfgen_scim.proxy.app import build_app
-from wfgen_scim.proxy.server import ScimRunner
 
 
 @pytest.fixture
 async def token_port(upstream: Upstream, oauth: OAuthSettings) -> AsyncIterator[int]:
-    app = build_app(scim_settings(), workflowgen_for(upstream), oauth=oauth)
-    runner = ScimRunner(app, shutdown_timeout=1)
-    await runner.setup()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    runner, port = await serve_on_free_port(
+        build_app(scim_settings(), workflowgen_for(upstream), oauth=oauth)
+    )
     yield port
     await runner.cleanup()
 

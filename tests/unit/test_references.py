@@ -39,12 +39,16 @@ def _resolves(reference: str, where: Path) -> bool:
     return any((base / reference).exists() for base in bases)
 
 
+# Folders beside the repository that are not part of it (spelled in pieces so that this
+# file does not itself contain what it looks for).
+_OUTSIDE = ("shared" + "/docs", ".." + "/shared")
+
+
 def test_nothing_points_outside_the_repository() -> None:
     outside = [
         f"{p.relative_to(REPO)}: {word}"
         for p in _files()
-        if p != Path(__file__)
-        for word in ("shared/docs", "../shared")
+        for word in _OUTSIDE
         if word in p.read_text(encoding="utf-8", errors="replace")
     ]
     assert outside == []
